@@ -1,0 +1,15 @@
+# Writes a C file holding every SQL migration as a byte array, in file order.
+# Inputs: OUT (the .c to write), FILES (the .sql files, sorted).
+set(body "/* generated from schemas/sql by cmake/embed_migrations.cmake */\n#include <stddef.h>\n")
+set(table "")
+set(i 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char sql_${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "  {\"${name}\", sql_${i}},\n")
+  math(EXPR i "${i}+1")
+endforeach()
+string(APPEND body "const struct recall_migration_data { const char *name; const char *sql; } recall_migrations_data[] = {\n${table}  {NULL, NULL}\n};\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,517 @@
+/* envelope.c: topic payloads in and out, JSON or msgpack, one jansson tree.
+ *
+ * Both encodings decode to the same tree so that validation is written once
+ * (recall_inbound_parse) and a message re-encoded in the other format means
+ * the same thing. msgpack is wider than JSON, so the conversion refuses what
+ * JSON cannot say: bin and ext objects, maps with non-string keys, integers
+ * above INT64_MAX, non-finite floats, strings that are not UTF-8 or hold a
+ * NUL (jansson's JSON decoder refuses \u0000 too, and the typed view hands
+ * out C strings). Every rejection is a reason "<code>: <detail>", the code
+ * from the list in envelope.h. */
+#include <ctype.h>
+#include <math.h>
+#include <msgpack.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "recall/envelope.h"
+#include "recall/error.h"
+
+static int reject(char *reason, size_t reason_size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int reject(char *reason, size_t reason_size, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (reason && reason_size) {
+                va_start(ap, fmt);
+                vsnprintf(reason, reason_size, fmt, ap);
+                va_end(ap);
+        }
+        return RECALL_EINVAL;
+}
+
+/* Case-insensitive media type match, ignoring parameters such as
+ * "; charset=utf-8". */
+static int content_type_is(const char *content_type, const char *want)
+{
+        size_t n = strlen(want);
+
+        if (strncasecmp(content_type, want, n))
+                return 0;
+        while (content_type[n] == ' ' || content_type[n] == '\t')
+                n++;
+        return content_type[n] == '\0' || content_type[n] == ';';
+}
+
+/* Converts one msgpack object into a new jansson reference in *out. where
+ * names the map key the object sits under, for the reason. */
+static int from_msgpack(const msgpack_object *o, const char *where, json_t **out,
+                        char *reason, size_t reason_size)
+{
+        char *key;
+        json_t *child;
+        int r;
+
+        *out = NULL;
+        switch (o->type) {
+        case MSGPACK_OBJECT_NIL:
+                *out = json_null();
+                break;
+        case MSGPACK_OBJECT_BOOLEAN:
+                *out = json_boolean(o->via.boolean);
+                break;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+                if (o->via.u64 > INT64_MAX)
+                        return reject(reason, reason_size,
+                                      "invalid_msgpack: %s: integer out of range", where);
+                *out = json_integer((json_int_t)o->via.u64);
+                break;
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+                *out = json_integer((json_int_t)o->via.i64);
+                break;
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+                if (!isfinite(o->via.f64))
+                        return reject(reason, reason_size,
+                                      "invalid_msgpack: %s: non-finite float", where);
+                *out = json_real(o->via.f64);
+                break;
+        case MSGPACK_OBJECT_STR:
+                if (memchr(o->via.str.ptr, '\0', o->via.str.size))
+                        return reject(reason, reason_size,
+                                      "invalid_msgpack: %s: string holds a NUL", where);
+                /* json_stringn is jansson's UTF-8 check: NULL when invalid */
+                if (!(*out = json_stringn(o->via.str.ptr, o->via.str.size)))
+                        return reject(reason, reason_size, "invalid_utf8: %s", where);
+                break;
+        case MSGPACK_OBJECT_ARRAY:
+                if (!(*out = json_array()))
+                        break;
+                for (uint32_t i = 0; i < o->via.array.size; i++) {
+                        if ((r = from_msgpack(&o->via.array.ptr[i], where, &child, reason,
+                                              reason_size)))
+                                goto fail;
+                        if (json_array_append_new(*out, child))
+                                goto nomem;
+                }
+                break;
+        case MSGPACK_OBJECT_MAP:
+                if (!(*out = json_object()))
+                        break;
+                for (uint32_t i = 0; i < o->via.map.size; i++) {
+                        const msgpack_object_kv *kv = &o->via.map.ptr[i];
+
+                        if (kv->key.type != MSGPACK_OBJECT_STR) {
+                                r = reject(reason, reason_size,
+                                           "invalid_msgpack: %s: map key is not a string",
+                                           where);
+                                goto fail;
+                        }
+                        if (memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size)) {
+                                r = reject(reason, reason_size,
+                                           "invalid_msgpack: %s: map key holds a NUL", where);
+                                goto fail;
+                        }
+                        if (!(key = strndup(kv->key.via.str.ptr, kv->key.via.str.size)))
+                                goto nomem;
+                        r = from_msgpack(&kv->val, key, &child, reason, reason_size);
+                        /* json_object_set_new checks the key's UTF-8 and
+                         * consumes child either way */
+                        if (!r && json_object_set_new(*out, key, child))
+                                r = reject(reason, reason_size,
+                                           "invalid_utf8: a map key in %s", where);
+                        free(key);
+                        if (r)
+                                goto fail;
+                }
+                break;
+        case MSGPACK_OBJECT_BIN:
+                return reject(reason, reason_size, "invalid_msgpack: %s: bin is not supported",
+                              where);
+        case MSGPACK_OBJECT_EXT:
+                return reject(reason, reason_size, "invalid_msgpack: %s: ext is not supported",
+                              where);
+        default:
+                return reject(reason, reason_size, "invalid_msgpack: %s: unknown type %d",
+                              where, (int)o->type);
+        }
+        if (*out)
+                return 0;
+nomem:
+        r = RECALL_ENOMEM;
+        reject(reason, reason_size, "out of memory");
+fail:
+        json_decref(*out);
+        *out = NULL;
+        return r;
+}
+
+static int decode_msgpack(const void *payload, size_t len, json_t **out, char *reason,
+                          size_t reason_size)
+{
+        msgpack_unpacked result;
+        msgpack_unpack_return ret;
+        size_t off = 0;
+        int r;
+
+        msgpack_unpacked_init(&result);
+        ret = msgpack_unpack_next(&result, payload, len, &off);
+        if (ret == MSGPACK_UNPACK_SUCCESS && off != len)
+                r = reject(reason, reason_size, "invalid_msgpack: %zu trailing bytes", len - off);
+        else if (ret == MSGPACK_UNPACK_SUCCESS)
+                r = from_msgpack(&result.data, "payload", out, reason, reason_size);
+        else if (ret == MSGPACK_UNPACK_CONTINUE)
+                r = reject(reason, reason_size, "invalid_msgpack: truncated payload");
+        else if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
+                r = RECALL_ENOMEM, reject(reason, reason_size, "out of memory");
+        else
+                r = reject(reason, reason_size, "invalid_msgpack: parse error");
+        msgpack_unpacked_destroy(&result);
+        return r;
+}
+
+int recall_envelope_decode(const void *payload, size_t len,
+                           const char *content_type, size_t max_bytes,
+                           json_t **out, char *reason, size_t reason_size)
+{
+        json_error_t err;
+
+        *out = NULL;
+        if (len > max_bytes)
+                return reject(reason, reason_size, "too_large: payload is %zu bytes, limit %zu",
+                              len, max_bytes);
+        if (content_type && content_type_is(content_type, RECALL_CONTENT_TYPE_MSGPACK))
+                return decode_msgpack(payload, len, out, reason, reason_size);
+        if (content_type && !content_type_is(content_type, RECALL_CONTENT_TYPE_JSON))
+                return reject(reason, reason_size, "invalid_encoding: content type '%s'",
+                              content_type);
+        /* any top-level value, so that "42" is reported as not_object */
+        if (!(*out = json_loadb(payload, len, JSON_DECODE_ANY, &err)))
+                return reject(reason, reason_size, "invalid_json: %s at position %d", err.text,
+                              err.position);
+        return 0;
+}
+
+static int to_msgpack(msgpack_packer *pk, const json_t *v)
+{
+        const char *key;
+        json_t *child;
+        size_t i, n;
+        int r = 0;
+
+        switch (json_typeof(v)) {
+        case JSON_OBJECT:
+                r = msgpack_pack_map(pk, json_object_size(v));
+                json_object_foreach((json_t *)v, key, child) {
+                        n = strlen(key);
+                        if (r || (r = msgpack_pack_str(pk, n)) ||
+                            (r = msgpack_pack_str_body(pk, key, n)) ||
+                            (r = to_msgpack(pk, child)))
+                                break;
+                }
+                return r;
+        case JSON_ARRAY:
+                r = msgpack_pack_array(pk, json_array_size(v));
+                json_array_foreach(v, i, child) {
+                        if (r || (r = to_msgpack(pk, child)))
+                                break;
+                }
+                return r;
+        case JSON_STRING:
+                n = json_string_length(v);
+                if ((r = msgpack_pack_str(pk, n)))
+                        return r;
+                return msgpack_pack_str_body(pk, json_string_value(v), n);
+        case JSON_INTEGER:
+                return msgpack_pack_int64(pk, json_integer_value(v));
+        case JSON_REAL:
+                return msgpack_pack_double(pk, json_real_value(v));
+        case JSON_TRUE:
+                return msgpack_pack_true(pk);
+        case JSON_FALSE:
+                return msgpack_pack_false(pk);
+        case JSON_NULL:
+                return msgpack_pack_nil(pk);
+        }
+        return -1;
+}
+
+int recall_envelope_encode(const json_t *root, const char *content_type,
+                           char **buf, size_t *len)
+{
+        msgpack_sbuffer sbuf;
+        msgpack_packer pk;
+
+        *buf = NULL;
+        *len = 0;
+        if (!root)
+                return RECALL_EINVAL;
+        if (content_type && content_type_is(content_type, RECALL_CONTENT_TYPE_MSGPACK)) {
+                msgpack_sbuffer_init(&sbuf);
+                msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+                if (to_msgpack(&pk, root)) {
+                        msgpack_sbuffer_destroy(&sbuf);
+                        return RECALL_ENOMEM;
+                }
+                *buf = sbuf.data; /* malloc'd by the sbuffer: the caller frees it */
+                *len = sbuf.size;
+                return 0;
+        }
+        if (content_type && !content_type_is(content_type, RECALL_CONTENT_TYPE_JSON))
+                return RECALL_EINVAL;
+        if (!(*buf = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
+                return RECALL_ENOMEM;
+        *len = strlen(*buf);
+        return 0;
+}
+
+int recall_envelope_check_id(const char *s)
+{
+        size_t n;
+
+        if (!s)
+                return RECALL_EINVAL;
+        for (n = 0; s[n]; n++) {
+                if (n >= RECALL_ID_MAX ||
+                    !(isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '.' || s[n] == '-'))
+                        return RECALL_EINVAL;
+        }
+        return n ? 0 : RECALL_EINVAL;
+}
+
+static const char *type_phrase(const json_t *v)
+{
+        switch (json_typeof(v)) {
+        case JSON_OBJECT: return "an object";
+        case JSON_ARRAY: return "an array";
+        case JSON_STRING: return "a string";
+        case JSON_INTEGER: return "an integer";
+        case JSON_REAL: return "a real";
+        case JSON_TRUE:
+        case JSON_FALSE: return "a boolean";
+        case JSON_NULL: return "null";
+        }
+        return "unknown";
+}
+
+/* A required string field: missing (or null) and non-string are told apart. */
+static int required_string(const json_t *root, const char *name, const char **out,
+                           char *reason, size_t reason_size)
+{
+        const json_t *v = json_object_get(root, name);
+
+        if (!v || json_is_null(v))
+                return reject(reason, reason_size, "missing_field: %s", name);
+        if (!json_is_string(v))
+                return reject(reason, reason_size, "invalid_field: %s is %s", name,
+                              type_phrase(v));
+        *out = json_string_value(v);
+        return 0;
+}
+
+/* An optional string field: absent or null leaves *out NULL. */
+static int optional_string(const json_t *obj, const char *name, const char *label,
+                           const char **out, char *reason, size_t reason_size)
+{
+        const json_t *v = json_object_get(obj, name);
+
+        *out = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return reject(reason, reason_size, "invalid_field: %s is %s", label,
+                              type_phrase(v));
+        *out = json_string_value(v);
+        return 0;
+}
+
+static int parse_contact(const json_t *root, recall_inbound_t *msg, char *reason,
+                         size_t reason_size)
+{
+        const json_t *contact = json_object_get(root, "contact");
+        int r;
+
+        if (!contact || json_is_null(contact))
+                return 0;
+        if (!json_is_object(contact))
+                return reject(reason, reason_size, "invalid_field: contact is %s",
+                              type_phrase(contact));
+        if ((r = optional_string(contact, "name", "contact.name", &msg->contact_name, reason,
+                                 reason_size)) ||
+            (r = optional_string(contact, "phone", "contact.phone", &msg->contact_phone,
+                                 reason, reason_size)))
+                return r;
+        return optional_string(contact, "email", "contact.email", &msg->contact_email, reason,
+                               reason_size);
+}
+
+int recall_inbound_parse(const json_t *root, size_t body_max,
+                         recall_inbound_t *msg, char *reason,
+                         size_t reason_size)
+{
+        static const char *required[] = {"type", "locationId", "contactId", "messageId",
+                                         "body", "messageType", "direction", "dateAdded"};
+        const char **fields[] = {&msg->type, &msg->tenant_id, &msg->contact_id,
+                                 &msg->message_id, &msg->body, &msg->message_type,
+                                 &msg->direction, NULL};
+        const char *date = NULL;
+        size_t body_len;
+        int inbound, r;
+
+        memset(msg, 0, sizeof(*msg));
+        if (!root)
+                return reject(reason, reason_size, "not_object: payload is missing");
+        if (!json_is_object(root))
+                return reject(reason, reason_size, "not_object: payload is %s",
+                              type_phrase(root));
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+                if ((r = required_string(root, required[i], fields[i] ? fields[i] : &date,
+                                         reason, reason_size)))
+                        return r;
+        }
+        if (strcmp(msg->type, "InboundMessage") && strcmp(msg->type, "OutboundMessage"))
+                return reject(reason, reason_size, "invalid_field: type");
+        if (recall_envelope_check_id(msg->tenant_id))
+                return reject(reason, reason_size, "invalid_id: locationId");
+        if (recall_envelope_check_id(msg->contact_id))
+                return reject(reason, reason_size, "invalid_id: contactId");
+        if (recall_envelope_check_id(msg->message_id))
+                return reject(reason, reason_size, "invalid_id: messageId");
+        if ((r = optional_string(root, "conversationId", "conversationId",
+                                 &msg->conversation_id, reason, reason_size)))
+                return r;
+        if (msg->conversation_id && recall_envelope_check_id(msg->conversation_id))
+                return reject(reason, reason_size, "invalid_id: conversationId");
+        /* jansson strings are UTF-8 already; a NUL would cut the C string */
+        body_len = json_string_length(json_object_get(root, "body"));
+        if (strlen(msg->body) != body_len)
+                return reject(reason, reason_size, "invalid_field: body holds a NUL");
+        if (body_len > body_max)
+                return reject(reason, reason_size, "too_large: body is %zu bytes, limit %zu",
+                              body_len, body_max);
+        if (!*msg->message_type)
+                return reject(reason, reason_size, "invalid_field: messageType is empty");
+        inbound = !strcmp(msg->type, "InboundMessage");
+        if (strcmp(msg->direction, inbound ? "inbound" : "outbound"))
+                return reject(reason, reason_size, "invalid_field: direction");
+        if (recall_time_parse_iso8601(date, &msg->at_ms))
+                return reject(reason, reason_size, "invalid_field: dateAdded");
+        if ((r = parse_contact(root, msg, reason, reason_size)) ||
+            (r = optional_string(root, "leadType", "leadType", &msg->lead_type, reason,
+                                 reason_size)))
+                return r;
+        if (msg->lead_type && strcmp(msg->lead_type, "buyer") && strcmp(msg->lead_type, "seller"))
+                return reject(reason, reason_size, "invalid_field: leadType");
+        return 0;
+}
+
+int recall_inbound_from_lead(const recall_inbound_t *msg)
+{
+        return msg->type && msg->direction && !strcmp(msg->type, "InboundMessage") &&
+               !strcmp(msg->direction, "inbound");
+}
+
+/* Exactly n digits at *p, advancing it. */
+static int digits(const char **p, int n, int *out)
+{
+        *out = 0;
+        for (int i = 0; i < n; i++) {
+                if (!isdigit((unsigned char)(*p)[i]))
+                        return -1;
+                *out = *out * 10 + ((*p)[i] - '0');
+        }
+        *p += n;
+        return 0;
+}
+
+static int days_in_month(int year, int month)
+{
+        static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+        return month == 2 && leap ? 29 : days[month - 1];
+}
+
+int recall_time_parse_iso8601(const char *s, int64_t *at_ms)
+{
+        int year, mon, day, hour, min, sec, ms = 0, oh = 0, om = 0, sign = 0, n;
+        struct tm tm = {0};
+        const char *p = s;
+        time_t t;
+
+        if (!s || digits(&p, 4, &year) || *p++ != '-' || digits(&p, 2, &mon) ||
+            *p++ != '-' || digits(&p, 2, &day) || *p++ != 'T' || digits(&p, 2, &hour) ||
+            *p++ != ':' || digits(&p, 2, &min) || *p++ != ':' || digits(&p, 2, &sec))
+                return RECALL_EINVAL;
+        if (*p == '.') {
+                /* any number of digits; milliseconds are kept, finer ones dropped */
+                for (n = 0, p++; isdigit((unsigned char)p[n]); n++) {
+                        if (n < 3)
+                                ms = ms * 10 + (p[n] - '0');
+                }
+                if (!n)
+                        return RECALL_EINVAL;
+                for (int i = n; i < 3; i++)
+                        ms *= 10;
+                p += n;
+        }
+        if (*p == 'Z') {
+                p++;
+        } else if (*p == '+' || *p == '-') {
+                sign = *p++ == '+' ? 1 : -1;
+                if (digits(&p, 2, &oh))
+                        return RECALL_EINVAL;
+                if (*p == ':')
+                        p++;
+                if (digits(&p, 2, &om))
+                        return RECALL_EINVAL;
+        } else {
+                return RECALL_EINVAL;
+        }
+        if (*p || mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) ||
+            hour > 23 || min > 59 || sec > 59 || oh > 23 || om > 59)
+                return RECALL_EINVAL;
+        tm.tm_year = year - 1900;
+        tm.tm_mon = mon - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = hour;
+        tm.tm_min = min;
+        tm.tm_sec = sec;
+        t = timegm(&tm);
+        *at_ms = ((int64_t)t - (int64_t)sign * (oh * 3600 + om * 60)) * 1000 + ms;
+        return 0;
+}
+
+void recall_time_format_iso8601(int64_t at_ms, char *buf, size_t size)
+{
+        int64_t secs = at_ms / 1000;
+        int ms = (int)(at_ms % 1000);
+        struct tm tm;
+        time_t t;
+
+        if (ms < 0) {
+                ms += 1000;
+                secs--;
+        }
+        t = (time_t)secs;
+        if (!gmtime_r(&t, &tm)) {
+                snprintf(buf, size, "invalid time");
+                return;
+        }
+        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+int64_t recall_time_now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

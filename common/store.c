@@ -1,0 +1,685 @@
+/* store.c: the PostgreSQL store over libpq.
+ *
+ * One connection per handle, used by one thread at a time. Statements are
+ * prepared on first use on each connection: `prepared` has one bit per
+ * statement and is cleared when the connection is reset, because prepared
+ * statements die with the server session. A broken connection is reset only
+ * by recall_store_begin(): a transaction in flight died with it, so the
+ * caller has to start over anyway.
+ *
+ * libpq's outcomes become RECALL_E* codes in store_check() alone; the
+ * server's message is kept for recall_store_errmsg().
+ *
+ * Timestamps cross the wire as integer milliseconds since the epoch and
+ * become timestamptz by interval arithmetic on the server (FROM_MS), and
+ * back by extract(epoch) (AT_MS): exact, no time zone or float parsing.
+ *
+ * The per-message hot path, recall_store_message_insert(), is one statement
+ * for a new message: the message insert and the contact upsert are CTEs of
+ * one INSERT, the contact only counted when the message was new. The foreign
+ * key from messages to contacts is checked at the end of the statement, so
+ * a first message may create its contact in the same statement. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "recall/error.h"
+#include "recall/log.h"
+#include "recall/store.h"
+
+/* Written by cmake/embed_migrations.cmake from the .sql files of
+ * schemas/sql, sorted by name, ended by {NULL, NULL}. */
+extern const struct recall_migration_data {
+        const char *name;
+        const char *sql;
+} recall_migrations_data[];
+
+/* Key of the advisory lock that serialises concurrent migrations ("recl"). */
+#define MIGRATE_LOCK_SQL "SELECT pg_advisory_xact_lock(1919247212)"
+
+#define AT_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+#define FROM_MS(param) "('epoch'::timestamptz + " param "::bigint * interval '1 millisecond')"
+
+enum store_stmt {
+        ST_SET_TENANT,
+        ST_TENANT_GET,
+        ST_TENANT_ADD,
+        ST_TENANT_LIST,
+        ST_MSG_INSERT,
+        ST_MSG_SEEN,
+        ST_MARK_DONE,
+        ST_CONTACT,
+        ST_WINDOW,
+        ST__COUNT
+};
+
+#define TENANT_COLUMNS "tenant_id, name, history_window, cache_ttl_days, " AT_MS("created_at")
+
+static const struct {
+        const char *name;
+        const char *sql;
+} store_stmts[ST__COUNT] = {
+        [ST_SET_TENANT] = {"recall_set_tenant",
+                "SELECT set_config('recall.tenant_id', $1, true)"},
+        [ST_TENANT_GET] = {"recall_tenant_get",
+                "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
+        [ST_TENANT_ADD] = {"recall_tenant_add",
+                "INSERT INTO tenants (tenant_id, name) VALUES ($1, $2)"
+                " ON CONFLICT (tenant_id) DO NOTHING RETURNING 1"},
+        [ST_TENANT_LIST] = {"recall_tenant_list",
+                "SELECT " TENANT_COLUMNS " FROM tenants ORDER BY tenant_id"},
+        /* $1 tenant, $2 message, $3 contact, $4 type, $5 direction,
+         * $6 message type, $7 body, $8 conversation, $9 at (ms), $10 name,
+         * $11 phone, $12 email, $13 lead type. One row when the message is
+         * new: the contact's count after it; none when it was seen. */
+        [ST_MSG_INSERT] = {"recall_msg_insert",
+                "WITH m AS ("
+                " INSERT INTO messages (tenant_id, message_id, contact_id, type,"
+                "  direction, message_type, body, conversation_id, at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " FROM_MS("$9") ")"
+                " ON CONFLICT (tenant_id, message_id) DO NOTHING"
+                " RETURNING at"
+                "), c AS ("
+                " INSERT INTO contacts AS k (tenant_id, contact_id, name, phone,"
+                "  email, conversation_id, lead_type, message_count,"
+                "  first_seen_at, last_seen_at)"
+                " SELECT $1, $3, $10, $11, $12, $8, $13, 1, m.at, m.at FROM m"
+                " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
+                "  message_count = k.message_count + 1,"
+                "  name = coalesce(excluded.name, k.name),"
+                "  phone = coalesce(excluded.phone, k.phone),"
+                "  email = coalesce(excluded.email, k.email),"
+                "  conversation_id = coalesce(excluded.conversation_id, k.conversation_id),"
+                "  lead_type = coalesce(excluded.lead_type, k.lead_type),"
+                "  first_seen_at = least(k.first_seen_at, excluded.first_seen_at),"
+                "  last_seen_at = greatest(k.last_seen_at, excluded.last_seen_at)"
+                " RETURNING k.message_count"
+                ") SELECT message_count FROM c"},
+        [ST_MSG_SEEN] = {"recall_msg_seen",
+                "SELECT m.outputs_done, coalesce((SELECT message_count FROM contacts"
+                "  WHERE tenant_id = $1 AND contact_id = $3), 0)"
+                " FROM messages m WHERE m.tenant_id = $1 AND m.message_id = $2"},
+        [ST_MARK_DONE] = {"recall_mark_done",
+                "UPDATE messages SET outputs_done = true"
+                " WHERE tenant_id = $1 AND message_id = ANY ($2::text[])"},
+        [ST_CONTACT] = {"recall_contact",
+                "SELECT message_count, coalesce(" AT_MS("last_seen_at") ", 0)"
+                " FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
+        [ST_WINDOW] = {"recall_window",
+                "SELECT message_id, direction, body, " AT_MS("at")
+                " FROM messages WHERE tenant_id = $1 AND contact_id = $2"
+                " ORDER BY seq DESC LIMIT $3"},
+};
+
+struct recall_store {
+        PGconn *conn;
+        unsigned prepared; /* bit i: store_stmts[i] is prepared on conn */
+        char errmsg[512];
+};
+
+/* libpq's messages span lines ("...failed: refused\n\tIs the server..."):
+ * make them one line for logs and DLQ headers. */
+static void oneline(char *s)
+{
+        size_t n;
+
+        for (char *p = s; *p; p++)
+                if (*p == '\n' || *p == '\t')
+                        *p = ' ';
+        n = strlen(s);
+        while (n && s[n - 1] == ' ')
+                s[--n] = '\0';
+}
+
+__attribute__((format(printf, 2, 3)))
+static void store_seterr(recall_store_t *store, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(store->errmsg, sizeof(store->errmsg), fmt, ap);
+        va_end(ap);
+        oneline(store->errmsg);
+}
+
+/* What an SQLSTATE means to a worker: try again, drop the input, or stop. */
+static int sqlstate_err(const char *state)
+{
+        if (!state)
+                return RECALL_EIO; /* libpq's own failure: the connection */
+        if (!strncmp(state, "08", 2) ||      /* connection exception */
+            !strncmp(state, "57P0", 4) ||    /* admin/crash shutdown */
+            !strncmp(state, "53", 2) ||      /* insufficient resources */
+            !strncmp(state, "58", 2) ||      /* system error */
+            !strcmp(state, "40001") ||       /* serialization failure */
+            !strcmp(state, "40P01") ||       /* deadlock */
+            !strcmp(state, "55P03"))         /* lock not available */
+                return RECALL_EIO;
+        if (!strcmp(state, "57014"))          /* statement timeout, cancel */
+                return RECALL_ETIMEOUT;
+        if (!strcmp(state, "23505"))
+                return RECALL_EEXIST;
+        /* Syntax, missing table, permission or RLS violation: the schema or
+         * the code is wrong, and no input or retry fixes that. */
+        if (!strncmp(state, "42", 2) || !strncmp(state, "3F", 2))
+                return RECALL_EFATAL;
+        return RECALL_EINVAL;
+}
+
+/* The one place libpq outcomes become RECALL_E* codes. 0 when res is a
+ * success (the caller keeps and clears it); otherwise res is cleared, the
+ * message kept for recall_store_errmsg() and the code returned. */
+static int store_check(recall_store_t *store, PGresult *res)
+{
+        const char *primary;
+        int rc;
+
+        if (!res) {
+                store_seterr(store, "%s", PQerrorMessage(store->conn));
+                return RECALL_EIO;
+        }
+        switch (PQresultStatus(res)) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+                return 0;
+        case PGRES_FATAL_ERROR:
+                primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+                store_seterr(store, "%s", primary ? primary : PQresultErrorMessage(res));
+                rc = PQstatus(store->conn) != CONNECTION_OK
+                             ? RECALL_EIO
+                             : sqlstate_err(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+                break;
+        case PGRES_BAD_RESPONSE:
+                store_seterr(store, "bad response from server: %s", PQresultErrorMessage(res));
+                rc = RECALL_EIO;
+                break;
+        default:
+                store_seterr(store, "unexpected result: %s",
+                             PQresStatus(PQresultStatus(res)));
+                rc = RECALL_EFATAL;
+                break;
+        }
+        PQclear(res);
+        return rc;
+}
+
+/* Runs a statement that returns nothing of interest. */
+static int store_exec(recall_store_t *store, const char *sql)
+{
+        PGresult *res = PQexec(store->conn, sql);
+        int rc;
+
+        if ((rc = store_check(store, res)))
+                return rc;
+        PQclear(res);
+        return 0;
+}
+
+/* Runs prepared statement st (preparing it first on this connection).
+ * Returns the result, which the caller clears, or NULL with *rc set. */
+static PGresult *store_run(recall_store_t *store, enum store_stmt st, int n,
+                           const char *const *params, int *rc)
+{
+        PGresult *res;
+
+        if (!(store->prepared & (1u << st))) {
+                res = PQprepare(store->conn, store_stmts[st].name, store_stmts[st].sql, 0,
+                                NULL);
+                if ((*rc = store_check(store, res)))
+                        return NULL;
+                PQclear(res);
+                store->prepared |= 1u << st;
+        }
+        res = PQexecPrepared(store->conn, store_stmts[st].name, n, params, NULL, NULL, 0);
+        if ((*rc = store_check(store, res)))
+                return NULL;
+        return res;
+}
+
+/* Server notices ("relation exists, skipping") are for debugging only; by
+ * default libpq would print them on stderr. Called from within PQexec. */
+static void store_notice(void *opaque, const PGresult *res)
+{
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+        (void)opaque;
+        recall_log_debug("postgres: %s", msg ? msg : "(notice)");
+}
+
+recall_store_t *recall_store_new(const char *dsn, char *errstr, size_t errstr_size)
+{
+        /* dsn is expanded in place of dbname; later keywords override it, so
+         * the timeout is a default and the encoding is imposed. */
+        const char *const keys[] = {"connect_timeout", "dbname", "client_encoding", NULL};
+        const char *const vals[] = {"10", dsn ? dsn : "", "UTF8", NULL};
+        recall_store_t *store;
+
+        if (!(store = calloc(1, sizeof(*store)))) {
+                snprintf(errstr, errstr_size, "store: out of memory");
+                return NULL;
+        }
+        if (!(store->conn = PQconnectdbParams(keys, vals, 1))) {
+                snprintf(errstr, errstr_size, "store: out of memory");
+                goto fail;
+        }
+        if (PQstatus(store->conn) != CONNECTION_OK) {
+                snprintf(errstr, errstr_size, "cannot connect to PostgreSQL: %s",
+                         PQerrorMessage(store->conn));
+                oneline(errstr);
+                goto fail;
+        }
+        PQsetNoticeReceiver(store->conn, store_notice, NULL);
+        return store;
+fail:
+        recall_store_destroy(store);
+        return NULL;
+}
+
+void recall_store_destroy(recall_store_t *store)
+{
+        if (!store)
+                return;
+        PQfinish(store->conn);
+        free(store);
+}
+
+const char *recall_store_errmsg(const recall_store_t *store)
+{
+        return store->errmsg;
+}
+
+/* PQreset reconnects with the original parameters (and keeps the notice
+ * receiver), but the new session has no prepared statements. */
+static int store_reconnect(recall_store_t *store)
+{
+        PQreset(store->conn);
+        store->prepared = 0;
+        if (PQstatus(store->conn) != CONNECTION_OK) {
+                store_seterr(store, "cannot reconnect to PostgreSQL: %s",
+                             PQerrorMessage(store->conn));
+                return RECALL_EIO;
+        }
+        return 0;
+}
+
+int recall_store_begin(recall_store_t *store)
+{
+        PGTransactionStatusType ts;
+        int rc;
+
+        for (int attempt = 0;; attempt++) {
+                if (PQstatus(store->conn) != CONNECTION_OK && (rc = store_reconnect(store)))
+                        return rc;
+                ts = PQtransactionStatus(store->conn);
+                if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+                        store_seterr(store, "a transaction is open already");
+                        return RECALL_EINVAL;
+                }
+                rc = store_exec(store, "BEGIN");
+                /* A server that closed an idle connection is only noticed
+                 * when we next write to it: reconnect once. */
+                if (!rc || attempt || PQstatus(store->conn) == CONNECTION_OK)
+                        return rc;
+        }
+}
+
+int recall_store_commit(recall_store_t *store)
+{
+        /* COMMIT of a failed transaction "succeeds" as a ROLLBACK; the
+         * message of the statement that failed is still in errmsg. */
+        if (PQtransactionStatus(store->conn) == PQTRANS_INERROR) {
+                recall_store_rollback(store);
+                return RECALL_EINVAL;
+        }
+        return store_exec(store, "COMMIT");
+}
+
+void recall_store_rollback(recall_store_t *store)
+{
+        PGTransactionStatusType ts;
+
+        if (!store)
+                return;
+        ts = PQtransactionStatus(store->conn);
+        if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+                PQclear(PQexec(store->conn, "ROLLBACK"));
+}
+
+int recall_store_set_tenant(recall_store_t *store, const char *tenant_id)
+{
+        const char *params[] = {tenant_id};
+        PGresult *res;
+        int rc;
+
+        if (!tenant_id) {
+                store_seterr(store, "no tenant");
+                return RECALL_EINVAL;
+        }
+        if (!(res = store_run(store, ST_SET_TENANT, 1, params, &rc)))
+                return rc;
+        PQclear(res);
+        return 0;
+}
+
+static int64_t get_int64(const PGresult *res, int row, int col)
+{
+        return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Fills t from a row of TENANT_COLUMNS. */
+static void tenant_row(const PGresult *res, int row, recall_tenant_t *t)
+{
+        memset(t, 0, sizeof(*t));
+        snprintf(t->tenant_id, sizeof(t->tenant_id), "%s", PQgetvalue(res, row, 0));
+        snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, row, 1));
+        t->history_window = (int)get_int64(res, row, 2);
+        t->cache_ttl_days = (int)get_int64(res, row, 3);
+        t->created_at_ms = get_int64(res, row, 4);
+}
+
+int recall_store_tenant_get(recall_store_t *store, const char *tenant_id,
+                            recall_tenant_t *out)
+{
+        const char *params[] = {tenant_id};
+        PGresult *res;
+        int rc = 0;
+
+        if (!tenant_id) {
+                store_seterr(store, "no tenant");
+                return RECALL_EINVAL;
+        }
+        if (!(res = store_run(store, ST_TENANT_GET, 1, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                tenant_row(res, 0, out);
+        } else {
+                store_seterr(store, "tenant '%s' is not registered", tenant_id);
+                rc = RECALL_ENOTFOUND;
+        }
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *msg,
+                                recall_store_insert_t *out)
+{
+        char at[24];
+        const char *params[] = {
+                msg->tenant_id,       msg->message_id,    msg->contact_id,
+                msg->type,            msg->direction,     msg->message_type,
+                msg->body,            msg->conversation_id, at,
+                msg->contact_name,    msg->contact_phone, msg->contact_email,
+                msg->lead_type,
+        };
+        PGresult *res;
+        int rc = 0;
+
+        memset(out, 0, sizeof(*out));
+        if (!msg->tenant_id || !msg->message_id || !msg->contact_id) {
+                store_seterr(store, "message without tenant, id or contact");
+                return RECALL_EINVAL;
+        }
+        snprintf(at, sizeof(at), "%" PRId64, msg->at_ms);
+        if (!(res = store_run(store, ST_MSG_INSERT, 13, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                out->inserted = 1;
+                out->message_count = get_int64(res, 0, 0);
+                PQclear(res);
+                return 0;
+        }
+        PQclear(res);
+        /* Seen before: a redelivery. Rare, so a second round trip. */
+        if (!(res = store_run(store, ST_MSG_SEEN, 3, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                out->outputs_done = PQgetvalue(res, 0, 0)[0] == 't';
+                out->message_count = get_int64(res, 0, 1);
+        } else {
+                /* The conflicting row belongs to a transaction that committed
+                 * after this statement's snapshot: the next try sees it. */
+                store_seterr(store, "message '%s' was stored concurrently", msg->message_id);
+                rc = RECALL_EIO;
+        }
+        PQclear(res);
+        return rc;
+}
+
+/* Appends s to the array literal at *p as a quoted element. */
+static char *array_elem(char *p, const char *s)
+{
+        *p++ = '"';
+        for (; *s; s++) {
+                if (*s == '"' || *s == '\\')
+                        *p++ = '\\';
+                *p++ = *s;
+        }
+        *p++ = '"';
+        return p;
+}
+
+int recall_store_messages_mark_done(recall_store_t *store, const char *tenant_id,
+                                    const char *const *message_ids, size_t n)
+{
+        const char *params[2] = {tenant_id, NULL};
+        char *array, *p;
+        size_t size = 3; /* "{}" and the terminator */
+        PGresult *res;
+        int rc;
+
+        if (!n)
+                return 0;
+        if (!tenant_id) {
+                store_seterr(store, "no tenant");
+                return RECALL_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!message_ids[i]) {
+                        store_seterr(store, "no message id");
+                        return RECALL_EINVAL;
+                }
+                size += 2 * strlen(message_ids[i]) + 3; /* escapes, quotes, comma */
+        }
+        if (!(array = malloc(size))) {
+                store_seterr(store, "out of memory");
+                return RECALL_ENOMEM;
+        }
+        p = array;
+        *p++ = '{';
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        *p++ = ',';
+                p = array_elem(p, message_ids[i]);
+        }
+        *p++ = '}';
+        *p = '\0';
+        params[1] = array;
+        res = store_run(store, ST_MARK_DONE, 2, params, &rc);
+        PQclear(res);
+        free(array);
+        return rc;
+}
+
+/* The contact's count and newest dateAdded; zeros for an unknown contact. */
+static int contact_row(recall_store_t *store, const char *tenant_id, const char *contact_id,
+                       int64_t *count, int64_t *last_at_ms)
+{
+        const char *params[] = {tenant_id, contact_id};
+        PGresult *res;
+        int rc;
+
+        *count = *last_at_ms = 0;
+        if (!tenant_id || !contact_id) {
+                store_seterr(store, "no tenant or contact");
+                return RECALL_EINVAL;
+        }
+        if (!(res = store_run(store, ST_CONTACT, 2, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                *count = get_int64(res, 0, 0);
+                *last_at_ms = get_int64(res, 0, 1);
+        }
+        PQclear(res);
+        return 0;
+}
+
+int recall_store_contact_count(recall_store_t *store, const char *tenant_id,
+                               const char *contact_id, int64_t *count)
+{
+        int64_t last_at_ms;
+
+        return contact_row(store, tenant_id, contact_id, count, &last_at_ms);
+}
+
+int recall_store_memory_load(recall_store_t *store, const char *tenant_id,
+                             const char *contact_id, size_t window, recall_memory_t **out)
+{
+        char limit[24];
+        const char *params[] = {tenant_id, contact_id, limit};
+        recall_memory_t *mem = NULL;
+        PGresult *res = NULL;
+        int64_t count, last_at_ms;
+        int rc;
+
+        *out = NULL;
+        if ((rc = contact_row(store, tenant_id, contact_id, &count, &last_at_ms)))
+                return rc;
+        if (!(mem = recall_memory_new(tenant_id, contact_id))) {
+                store_seterr(store, "out of memory");
+                return RECALL_ENOMEM;
+        }
+        if (count > 0 && window > 0) {
+                snprintf(limit, sizeof(limit), "%zu", window);
+                if (!(res = store_run(store, ST_WINDOW, 3, params, &rc)))
+                        goto fail;
+                /* newest first from the server, oldest first in memory */
+                for (int i = PQntuples(res); i-- > 0;) {
+                        rc = recall_memory_append(mem, PQgetvalue(res, i, 0),
+                                                  PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+                                                  get_int64(res, i, 3), window);
+                        if (rc) {
+                                store_seterr(store, "out of memory");
+                                goto fail;
+                        }
+                }
+                PQclear(res);
+        }
+        /* append counted only the window; the store knows them all */
+        mem->message_count = count;
+        mem->last_at_ms = last_at_ms;
+        *out = mem; /* the caller's now */
+        return 0;
+fail:
+        PQclear(res);
+        recall_memory_destroy(mem);
+        return rc;
+}
+
+int recall_store_tenant_add(recall_store_t *store, const char *tenant_id, const char *name)
+{
+        const char *params[] = {tenant_id, name ? name : ""};
+        PGTransactionStatusType ts = PQtransactionStatus(store->conn);
+        int own = ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR;
+        PGresult *res;
+        int rc;
+
+        /* The tenant must be set for the row to pass the RLS check; outside
+         * a transaction, set_config(..., true) needs one to last. */
+        if (own && (rc = recall_store_begin(store)))
+                return rc;
+        if ((rc = recall_store_set_tenant(store, tenant_id)))
+                goto out;
+        if (!(res = store_run(store, ST_TENANT_ADD, 2, params, &rc)))
+                goto out;
+        if (PQntuples(res) == 0) {
+                store_seterr(store, "tenant '%s' exists already", tenant_id);
+                rc = RECALL_EEXIST;
+        }
+        PQclear(res);
+out:
+        if (own && rc)
+                recall_store_rollback(store);
+        else if (own)
+                rc = recall_store_commit(store);
+        return rc;
+}
+
+int recall_store_tenant_list(recall_store_t *store,
+                             int (*fn)(void *opaque, const recall_tenant_t *t), void *opaque)
+{
+        recall_tenant_t t;
+        PGresult *res;
+        int rc;
+
+        if (!(res = store_run(store, ST_TENANT_LIST, 0, NULL, &rc)))
+                return rc;
+        for (int i = 0; i < PQntuples(res); i++) {
+                tenant_row(res, i, &t);
+                if (fn(opaque, &t))
+                        break;
+        }
+        PQclear(res);
+        return 0;
+}
+
+/* Applies one migration unless recorded, in its own transaction under the
+ * migration lock, so that two processes migrating at once take turns and
+ * the second finds the work done. *ran says whether it was applied. */
+static int migrate_one(recall_store_t *store, const struct recall_migration_data *m, int *ran)
+{
+        const char *params[] = {m->name};
+        PGresult *res;
+        int rc, seen;
+
+        *ran = 0;
+        if ((rc = recall_store_begin(store)))
+                return rc;
+        if ((rc = store_exec(store, MIGRATE_LOCK_SQL)) ||
+            (rc = store_exec(store, "CREATE TABLE IF NOT EXISTS recall_schema_migrations ("
+                                    " version text PRIMARY KEY,"
+                                    " applied_at timestamptz NOT NULL DEFAULT now())")))
+                goto fail;
+        res = PQexecParams(store->conn,
+                           "SELECT 1 FROM recall_schema_migrations WHERE version = $1", 1,
+                           NULL, params, NULL, NULL, 0);
+        if ((rc = store_check(store, res)))
+                goto fail;
+        seen = PQntuples(res) > 0;
+        PQclear(res);
+        if (!seen) {
+                if ((rc = store_exec(store, m->sql)))
+                        goto fail;
+                res = PQexecParams(store->conn,
+                                   "INSERT INTO recall_schema_migrations (version) VALUES ($1)",
+                                   1, NULL, params, NULL, NULL, 0);
+                if ((rc = store_check(store, res)))
+                        goto fail;
+                PQclear(res);
+        }
+        if ((rc = recall_store_commit(store)))
+                return rc;
+        *ran = !seen;
+        return 0;
+fail:
+        recall_store_rollback(store);
+        return rc;
+}
+
+int recall_store_migrate(recall_store_t *store, int *applied, char *errstr, size_t errstr_size)
+{
+        int rc, ran;
+
+        *applied = 0;
+        for (const struct recall_migration_data *m = recall_migrations_data; m->name; m++) {
+                if ((rc = migrate_one(store, m, &ran))) {
+                        snprintf(errstr, errstr_size, "%s: %s", m->name, store->errmsg);
+                        return rc;
+                }
+                *applied += ran;
+        }
+        return 0;
+}

@@ -1,0 +1,52 @@
+/* cache.h: the Redis cache of per-contact memory blobs (hiredis).
+ *
+ * Keys are namespaced and hash-tagged per contact so that one contact's keys
+ * land in one Redis Cluster slot: recall:{<tenant>:<contact>}:<suffix>; the
+ * memory blob is suffix "mem".
+ *
+ * Redis is a cache: every call may fail with RECALL_EIO when Redis is down,
+ * and callers go on without it. A context that returned an error is freed;
+ * the next call reconnects, at most once per second, so a down Redis costs
+ * little. Batched calls are one pipeline (one round trip). */
+#ifndef RECALL_CACHE_H
+#define RECALL_CACHE_H
+
+#include <stddef.h>
+
+#include "recall/memory.h"
+
+typedef struct recall_cache recall_cache_t;
+
+/* url: redis://[:password@]host:port[/db] or unix:///path/to/sock.
+ * Does not connect (the first call does), so it fails only on a bad url
+ * (NULL with errstr). */
+recall_cache_t *recall_cache_new(const char *url, char *errstr,
+                                 size_t errstr_size);
+void recall_cache_destroy(recall_cache_t *cache);
+
+/* Writes "recall:{tenant:contact}:suffix" into buf. Returns the length, or
+ * RECALL_EINVAL when it does not fit. */
+int recall_cache_key(char *buf, size_t size, const char *tenant_id,
+                     const char *contact_id, const char *suffix);
+
+/* One pipeline of GETs for n contacts' memory blobs. out[i] is the decoded
+ * memory or NULL on a miss or an undecodable blob; the caller destroys each.
+ * RECALL_EIO when Redis is unreachable (every out[i] NULL). */
+int recall_cache_get_memories(recall_cache_t *cache,
+                              const char *const *tenant_ids,
+                              const char *const *contact_ids, size_t n,
+                              recall_memory_t **out);
+
+/* One pipeline of SET key blob EX ttl for n memories. ttl_s[i] in seconds. */
+int recall_cache_put_memories(recall_cache_t *cache,
+                              recall_memory_t *const *mems, const int *ttl_s,
+                              size_t n);
+
+/* Deletes every key of one contact's memory. */
+int recall_cache_delete_contact(recall_cache_t *cache, const char *tenant_id,
+                                const char *contact_id);
+
+/* PING. 0 when Redis answers. */
+int recall_cache_ping(recall_cache_t *cache);
+
+#endif

@@ -1,0 +1,143 @@
+/* kafka.h: the producer and the batch consumer loop every worker runs on
+ * (librdkafka).
+ *
+ * Producer: idempotent, lz4, acks=all. recall_producer_send() copies key,
+ * value and headers; when librdkafka's queue is full it polls and retries.
+ * Delivery reports are counted; recall_producer_flush() says whether
+ * everything sent since the previous flush was delivered.
+ *
+ * Consumer loop (at-least-once with idempotent effects, the librdkafka 2.0.2
+ * pattern that works, see DESIGN.md): enable.auto.offset.store=false,
+ * enable.auto.commit=true, cooperative-sticky, auto.offset.reset=earliest.
+ * Each iteration polls a batch (up to consumer.batch_max messages, waiting at
+ * most consumer.poll_ms for the first), hands it to the worker's batch
+ * function, produces dead letters for the items it rejected, flushes the
+ * producer, and only then stores the offsets; librdkafka's auto-commit (and
+ * close, and revoke) commits what was stored. A synchronous commit is never
+ * used: on 2.0.2 it fails with "Illegal generation" during a cooperative
+ * rebalance and loses the assignment.
+ *
+ * Rebalance: on revoke, the batch being gathered is processed first (its
+ * offsets stored, so the revoke's commit includes them); when the assignment
+ * was lost, those messages are dropped unprocessed (another member will get
+ * them). Incremental assign/unassign throughout.
+ *
+ * Dead letters go to "<topic>.dlq" with the original key, value and headers
+ * plus recall.dlq.reason, recall.dlq.topic, recall.dlq.partition,
+ * recall.dlq.offset and recall.dlq.at headers.
+ *
+ * With kafka.embedded (the mock-cluster broker), the group and fetch timings
+ * the design measured are applied: session.timeout.ms=6000,
+ * heartbeat.interval.ms=1000, fetch.wait.max.ms=5. kafka.* passthrough
+ * properties from the config win over every default. librdkafka's logs go
+ * through recall's logger on the poll thread (log.queue). */
+#ifndef RECALL_KAFKA_H
+#define RECALL_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recall/config.h"
+
+typedef struct recall_header {
+        const char *name;
+        const void *value;
+        size_t size;
+} recall_header_t;
+
+/* ---- producer ---------------------------------------------------------- */
+
+typedef struct recall_producer recall_producer_t;
+
+/* NULL with errstr on a bad configuration. */
+recall_producer_t *recall_producer_new(const recall_config_t *cfg,
+                                       char *errstr, size_t errstr_size);
+/* Flushes (up to shutdown.drain_ms), logs how many messages stayed unsent,
+ * and destroys. Accepts NULL. */
+void recall_producer_destroy(recall_producer_t *producer);
+
+/* Queues one message. key may be NULL. 0, RECALL_EIO (librdkafka refused it
+ * for good) or RECALL_ETIMEOUT (queue still full after ~10 s of polling). */
+int recall_producer_send(recall_producer_t *producer, const char *topic,
+                         const void *key, size_t key_len, const void *value,
+                         size_t value_len, const recall_header_t *headers,
+                         size_t n_headers);
+
+/* Serves delivery reports. */
+void recall_producer_poll(recall_producer_t *producer, int timeout_ms);
+
+/* Waits until everything queued is delivered. 0 when every message sent
+ * since the previous flush was delivered; RECALL_EIO when some delivery
+ * failed; RECALL_ETIMEOUT when messages are still in flight. */
+int recall_producer_flush(recall_producer_t *producer, int timeout_ms);
+
+/* The underlying handle, for metadata queries. Owned by the producer. */
+rd_kafka_t *recall_producer_handle(recall_producer_t *producer);
+
+/* ---- consumer loop ----------------------------------------------------- */
+
+typedef enum {
+        RECALL_ITEM_DONE = 0, /* effects durable (or deliberately none) */
+        RECALL_ITEM_DLQ  = 1, /* poison: dead-letter with reason */
+} recall_item_verdict_t;
+
+typedef struct recall_batch_item {
+        const rd_kafka_message_t *rkm;
+        const char *content_type; /* the content-type header, or NULL */
+        recall_item_verdict_t verdict; /* set by the batch function */
+        char reason[256];              /* set with RECALL_ITEM_DLQ */
+} recall_batch_item_t;
+
+/* The worker's batch function. It sets each item's verdict and returns 0
+ * once the effects of every DONE item are durable (stored, and any output
+ * produced through the shared producer, which the loop flushes). A negative
+ * return leaves every offset unstored: a retriable code (RECALL_EIO,
+ * RECALL_ETIMEOUT) makes the loop call it again with the same items after a
+ * backoff (verdicts reset), up to consumer.retry_max times; anything else, or
+ * running out of retries, makes recall_consumer_run() return that code. */
+typedef int (*recall_batch_fn)(void *opaque, recall_batch_item_t *items,
+                               size_t n);
+
+typedef struct recall_consumer recall_consumer_t;
+
+typedef struct recall_consumer_stats {
+        uint64_t batches;
+        uint64_t messages;
+        uint64_t dead_letters;
+        uint64_t retries;
+} recall_consumer_stats_t;
+
+/* Subscribes group_id to topics. The producer is borrowed (dead letters and
+ * the flush before storing offsets) and must outlive the consumer. */
+recall_consumer_t *recall_consumer_new(const recall_config_t *cfg,
+                                       const char *group_id,
+                                       const char *const *topics,
+                                       size_t n_topics,
+                                       recall_producer_t *producer,
+                                       char *errstr, size_t errstr_size);
+
+/* Runs the loop until *run becomes 0, then finishes the current batch and
+ * returns 0; or returns the batch function's error (see recall_batch_fn) or
+ * RECALL_EFATAL on a fatal consumer error. Logs stats every 30 s. */
+int recall_consumer_run(recall_consumer_t *consumer, recall_batch_fn fn,
+                        void *opaque, volatile sig_atomic_t *run);
+
+void recall_consumer_stats(const recall_consumer_t *consumer,
+                           recall_consumer_stats_t *out);
+
+/* Closes (commits stored offsets, leaves the group) and destroys. Callers
+ * arm a watchdog first: close can hang (DESIGN.md). Accepts NULL. */
+void recall_consumer_destroy(recall_consumer_t *consumer);
+
+/* ---- topics ------------------------------------------------------------ */
+
+/* Every topic of the design, NULL-terminated: messages.inbound,
+ * respond.request, messages.outbound, prefs.update, prefs.updated,
+ * recommend.request, recommend.reply, lead.events, and the .dlq of each
+ * input topic (messages.inbound, respond.request, prefs.update,
+ * recommend.request). */
+extern const char *const recall_topics_all[];
+
+#endif

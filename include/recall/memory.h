@@ -1,0 +1,63 @@
+/* memory.h: the per-contact memory model and its cache blob.
+ *
+ * A recall_memory_t is a value: what recall remembers of one contact of one
+ * tenant. This issue's part is the conversation's hot window (the last N
+ * messages, oldest first) and the message count; later parts (qualification,
+ * preferences, style) add fields here and to the codec.
+ *
+ * Blob format (what Redis stores): byte 0 is RECALL_MEMORY_FORMAT, bytes
+ * 1..4 the msgpack length as big-endian uint32, then the msgpack map
+ * compressed with LZ4 (block format). A blob with another version byte or
+ * that does not decode is treated as a cache miss by readers. */
+#ifndef RECALL_MEMORY_H
+#define RECALL_MEMORY_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECALL_MEMORY_FORMAT 1
+
+typedef struct recall_turn {
+        char *id;        /* messageId */
+        char *direction; /* "inbound" | "outbound" */
+        char *body;
+        int64_t at_ms;
+} recall_turn_t;
+
+typedef struct recall_memory {
+        char *tenant_id;
+        char *contact_id;
+        int64_t message_count; /* every message ever stored for the contact */
+        int64_t last_at_ms;    /* newest message's time, 0 when none */
+        recall_turn_t *turns;  /* the hot window, oldest first */
+        size_t n_turns;
+        size_t cap_turns;
+} recall_memory_t;
+
+/* An empty memory. Strings are copied. NULL on allocation failure. */
+recall_memory_t *recall_memory_new(const char *tenant_id,
+                                   const char *contact_id);
+void recall_memory_destroy(recall_memory_t *mem);
+
+/* Appends a turn (strings copied), counts it, and drops the oldest turns
+ * beyond window. 0 or RECALL_ENOMEM. */
+int recall_memory_append(recall_memory_t *mem, const char *id,
+                         const char *direction, const char *body,
+                         int64_t at_ms, size_t window);
+
+/* Encodes mem as a blob. *blob is malloc'd; the caller frees it. */
+int recall_memory_encode(const recall_memory_t *mem, unsigned char **blob,
+                         size_t *len);
+
+/* Decodes a blob. NULL with errstr set when the blob is not a valid blob of
+ * this format version. The caller owns the result. */
+recall_memory_t *recall_memory_decode(const void *blob, size_t len,
+                                      char *errstr, size_t errstr_size);
+
+/* The JSON view of `recall memory get --json`: {tenant_id, contact_id,
+ * message_count, messages: [{id, direction, body, at}]} with `at` ISO-8601.
+ * New reference. */
+json_t *recall_memory_to_json(const recall_memory_t *mem);
+
+#endif

@@ -1,0 +1,105 @@
+# lib.sh: the integration-test harness. Sourced by tests/integration/test_*.sh.
+#
+# start_stack runs `recall up` on a fresh data directory (every server on
+# free ports on 127.0.0.1) and waits for its stack.env; the EXIT trap stops
+# it by pid and, when the test failed, prints the logs. Helpers wrap psql,
+# redis-cli and kcat against that stack.
+set -euo pipefail
+
+: "${RECALL_BIN:?RECALL_BIN (the build's bin directory) must be set}"
+RECALL="$RECALL_BIN/recall"
+T_NAME=$(basename "$0" .sh)
+T_TMP=$(mktemp -d "/tmp/recall-$T_NAME.XXXXXX")
+chmod 755 "$T_TMP" # PostgreSQL runs as an unprivileged user and must reach it
+T_UP_PID=
+export RECALL_HOME="$T_TMP/home"
+unset RECALL_KAFKA_BROKERS RECALL_REDIS_URL RECALL_PG_DSN RECALL_PG_ADMIN_DSN RECALL_CONFIG
+
+log() { printf '[%s] %s\n' "$T_NAME" "$*" >&2; }
+fail() {
+        log "FAIL: $*"
+        exit 1
+}
+
+cleanup() {
+        local rc=$?
+        if [ -n "$T_UP_PID" ] && kill -0 "$T_UP_PID" 2>/dev/null; then
+                kill -TERM "$T_UP_PID" 2>/dev/null || true
+                for _ in $(seq 1 300); do kill -0 "$T_UP_PID" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$T_UP_PID" 2>/dev/null || true
+        fi
+        if [ $rc -ne 0 ]; then
+                log "logs of the failed test:"
+                for f in "$T_TMP/up.log" "$RECALL_HOME"/log/*.log; do
+                        [ -f "$f" ] || continue
+                        echo "---- $f (last 40 lines)" >&2
+                        tail -n 40 "$f" >&2
+                done
+        fi
+        rm -rf "$T_TMP"
+        exit $rc
+}
+trap cleanup EXIT
+
+# start_stack [recall up options]: starts the stack and exports its settings.
+start_stack() {
+        "$RECALL" up --data "$RECALL_HOME" "$@" >"$T_TMP/up.log" 2>&1 &
+        T_UP_PID=$!
+        wait_for 120 "stack.env with RECALL_READY=1" \
+                grep -qx 'RECALL_READY=1' "$RECALL_HOME/stack.env"
+        set -a
+        # shellcheck disable=SC1091
+        . "$RECALL_HOME/stack.env"
+        set +a
+        REDIS_PORT=${RECALL_REDIS_URL##*:}
+        REDIS_PORT=${REDIS_PORT%%/*}
+        log "stack up: kafka $RECALL_KAFKA_BROKERS, redis port $REDIS_PORT"
+}
+
+# wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s.
+wait_for() {
+        local secs=$1 what=$2
+        shift 2
+        local deadline=$((SECONDS + secs))
+        until "$@" 2>/dev/null; do
+                [ $SECONDS -lt $deadline ] || fail "timed out after ${secs}s waiting for $what"
+                sleep 0.2
+        done
+}
+
+# sql QUERY: one value per line, as the admin (sees every tenant).
+sql() { psql "$RECALL_PG_ADMIN_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# sql_app QUERY: as the workers' role, subject to row-level security.
+sql_app() { psql "$RECALL_PG_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+rcli() { redis-cli -p "$REDIS_PORT" --no-auth-warning "$@"; }
+
+# inbound_json TENANT CONTACT MESSAGE_ID BODY [InboundMessage|OutboundMessage]
+inbound_json() {
+        local type=${5:-InboundMessage} dir=inbound
+        [ "$type" = OutboundMessage ] && dir=outbound
+        printf '{"type":"%s","locationId":"%s","contactId":"%s","conversationId":"conv-%s","messageId":"%s","body":"%s","messageType":"SMS","direction":"%s","dateAdded":"2026-11-21T15:00:00.000Z"}' \
+                "$type" "$1" "$2" "$2" "$3" "$4" "$dir"
+}
+
+# produce TOPIC KEY < payload lines: one message per line, with an outside
+# Kafka client (kcat). Extra arguments go to kcat (e.g. -H name=value).
+produce() {
+        local topic=$1 key=$2
+        shift 2
+        kcat -P -b "$RECALL_KAFKA_BROKERS" -t "$topic" -k "$key" -z lz4 "$@"
+}
+
+# consume TOPIC [kcat args]: every message on the topic, one per line.
+consume() {
+        local topic=$1
+        shift
+        kcat -C -b "$RECALL_KAFKA_BROKERS" -t "$topic" -o beginning -e -q "$@"
+}
+
+count_messages() { sql "SELECT count(*) FROM messages WHERE tenant_id = '$1'"; }
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+        [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+        log "ok: $1 = $3"
+}

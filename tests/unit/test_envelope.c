@@ -1,0 +1,475 @@
+/* test_envelope.c: payload decoding (JSON and msgpack to one tree), encoding
+ * both ways and back, every rejection code of recall_inbound_parse with its
+ * exact reason, id rules, and ISO-8601 parse/format edge cases. msgpack
+ * payloads are built here with msgpack-c's packer, independently of
+ * recall_envelope_encode. */
+#include <jansson.h>
+#include <msgpack.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "recall/envelope.h"
+#include "recall/error.h"
+
+#define EXAMPLE                                                                          \
+        "{\"type\":\"InboundMessage\",\"locationId\":\"demo\",\"contactId\":\"c-001\","     \
+        "\"conversationId\":\"conv-1\",\"messageId\":\"m-0001\","                          \
+        "\"body\":\"Hi, looking for a 3 bed in Austin under 450k\",\"messageType\":\"SMS\"," \
+        "\"direction\":\"inbound\",\"dateAdded\":\"2026-11-21T15:00:00.000Z\","            \
+        "\"contact\":{\"name\":\"Jane Doe\",\"phone\":\"+15125550100\","                   \
+        "\"email\":\"jane@example.com\"},\"leadType\":\"buyer\"}"
+
+/* 2026-11-21T15:00:00Z */
+#define EXAMPLE_AT_MS 1795273200000LL
+
+static char reason[256];
+
+static json_t *example(void)
+{
+        json_error_t err;
+        json_t *root = json_loads(EXAMPLE, 0, &err);
+
+        assert_non_null(root);
+        return root;
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+        msgpack_pack_str(pk, strlen(s));
+        msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+/* Decodes payload and, when that works, parses it; returns the first failure
+ * or 0, with the reason in the global. */
+static int decode_and_parse(const void *payload, size_t len, const char *content_type,
+                            recall_inbound_t *msg, json_t **root)
+{
+        int r;
+
+        reason[0] = '\0';
+        *root = NULL;
+        if ((r = recall_envelope_decode(payload, len, content_type, 262144, root, reason,
+                                        sizeof(reason))))
+                return r;
+        return recall_inbound_parse(*root, 65536, msg, reason, sizeof(reason));
+}
+
+static void test_valid_json(void **state)
+{
+        recall_inbound_t msg;
+        json_t *root;
+
+        (void)state;
+        assert_int_equal(decode_and_parse(EXAMPLE, strlen(EXAMPLE), NULL, &msg, &root), 0);
+        assert_string_equal(msg.type, "InboundMessage");
+        assert_string_equal(msg.tenant_id, "demo");
+        assert_string_equal(msg.contact_id, "c-001");
+        assert_string_equal(msg.conversation_id, "conv-1");
+        assert_string_equal(msg.message_id, "m-0001");
+        assert_string_equal(msg.body, "Hi, looking for a 3 bed in Austin under 450k");
+        assert_string_equal(msg.message_type, "SMS");
+        assert_string_equal(msg.direction, "inbound");
+        assert_int_equal(msg.at_ms, EXAMPLE_AT_MS);
+        assert_string_equal(msg.contact_name, "Jane Doe");
+        assert_string_equal(msg.contact_phone, "+15125550100");
+        assert_string_equal(msg.contact_email, "jane@example.com");
+        assert_string_equal(msg.lead_type, "buyer");
+        assert_true(recall_inbound_from_lead(&msg));
+        json_decref(root);
+
+        /* content type parameters and case are ignored */
+        assert_int_equal(decode_and_parse(EXAMPLE, strlen(EXAMPLE), "Application/JSON; charset=utf-8",
+                                          &msg, &root), 0);
+        json_decref(root);
+}
+
+static void test_valid_minimal_outbound(void **state)
+{
+        const char *p = "{\"type\":\"OutboundMessage\",\"locationId\":\"t\",\"contactId\":\"c\","
+                        "\"messageId\":\"m\",\"body\":\"\",\"messageType\":\"Email\","
+                        "\"direction\":\"outbound\",\"dateAdded\":\"2026-11-21T17:00:00+02:00\","
+                        "\"conversationId\":null,\"contact\":{\"name\":null},\"extra\":[1]}";
+        recall_inbound_t msg;
+        json_t *root;
+
+        (void)state;
+        assert_int_equal(decode_and_parse(p, strlen(p), NULL, &msg, &root), 0);
+        assert_string_equal(msg.body, "");
+        assert_null(msg.conversation_id);
+        assert_null(msg.contact_name);
+        assert_null(msg.contact_phone);
+        assert_null(msg.lead_type);
+        assert_int_equal(msg.at_ms, EXAMPLE_AT_MS);
+        assert_false(recall_inbound_from_lead(&msg));
+        json_decref(root);
+}
+
+static void test_valid_msgpack(void **state)
+{
+        msgpack_sbuffer sbuf;
+        msgpack_packer pk;
+        recall_inbound_t msg;
+        json_t *root, *want;
+
+        (void)state;
+        msgpack_sbuffer_init(&sbuf);
+        msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 11);
+        pack_str(&pk, "type"), pack_str(&pk, "InboundMessage");
+        pack_str(&pk, "locationId"), pack_str(&pk, "demo");
+        pack_str(&pk, "contactId"), pack_str(&pk, "c-001");
+        pack_str(&pk, "conversationId"), pack_str(&pk, "conv-1");
+        pack_str(&pk, "messageId"), pack_str(&pk, "m-0001");
+        pack_str(&pk, "body"), pack_str(&pk, "Hi, looking for a 3 bed in Austin under 450k");
+        pack_str(&pk, "messageType"), pack_str(&pk, "SMS");
+        pack_str(&pk, "direction"), pack_str(&pk, "inbound");
+        pack_str(&pk, "dateAdded"), pack_str(&pk, "2026-11-21T15:00:00.000Z");
+        pack_str(&pk, "contact");
+        msgpack_pack_map(&pk, 3);
+        pack_str(&pk, "name"), pack_str(&pk, "Jane Doe");
+        pack_str(&pk, "phone"), pack_str(&pk, "+15125550100");
+        pack_str(&pk, "email"), pack_str(&pk, "jane@example.com");
+        pack_str(&pk, "leadType"), pack_str(&pk, "buyer");
+
+        assert_int_equal(decode_and_parse(sbuf.data, sbuf.size, RECALL_CONTENT_TYPE_MSGPACK,
+                                          &msg, &root), 0);
+        assert_string_equal(msg.contact_id, "c-001");
+        assert_string_equal(msg.contact_email, "jane@example.com");
+        assert_int_equal(msg.at_ms, EXAMPLE_AT_MS);
+        assert_true(recall_inbound_from_lead(&msg));
+        /* the same tree as the JSON form */
+        want = example();
+        assert_true(json_equal(root, want));
+        json_decref(want);
+        json_decref(root);
+        msgpack_sbuffer_destroy(&sbuf);
+}
+
+/* The example with one field replaced (value NULL: removed), re-encoded as
+ * JSON, must be rejected with exactly want. */
+static void expect_rejected(const char *field, json_t *value, const char *want)
+{
+        recall_inbound_t msg;
+        json_t *root = example(), *decoded;
+        char *buf;
+        size_t len;
+
+        if (value)
+                json_object_set_new(root, field, value);
+        else
+                json_object_del(root, field);
+        assert_int_equal(recall_envelope_encode(root, NULL, &buf, &len), 0);
+        assert_int_equal(decode_and_parse(buf, len, NULL, &msg, &decoded), RECALL_EINVAL);
+        if (strcmp(reason, want))
+                fail_msg("%s: reason '%s', expected '%s'", field, reason, want);
+        json_decref(decoded);
+        json_decref(root);
+        free(buf);
+}
+
+static void test_field_rejections(void **state)
+{
+        static const char *required[] = {"type", "locationId", "contactId", "messageId",
+                                         "body", "messageType", "direction", "dateAdded"};
+        char missing[64], *big, *long_id;
+        recall_inbound_t msg;
+        json_t *root;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+                snprintf(missing, sizeof(missing), "missing_field: %s", required[i]);
+                expect_rejected(required[i], NULL, missing);
+        }
+        expect_rejected("contactId", json_null(), "missing_field: contactId");
+        expect_rejected("contactId", json_integer(7), "invalid_field: contactId is an integer");
+        expect_rejected("body", json_array(), "invalid_field: body is an array");
+
+        expect_rejected("type", json_string("InboundSMS"), "invalid_field: type");
+        expect_rejected("direction", json_string("Inbound"), "invalid_field: direction");
+        expect_rejected("direction", json_string("outbound"), "invalid_field: direction");
+        expect_rejected("dateAdded", json_string("2026-11-21T15:00:00"), "invalid_field: dateAdded");
+        expect_rejected("dateAdded", json_string("yesterday"), "invalid_field: dateAdded");
+        expect_rejected("dateAdded", json_integer(1795273200), "invalid_field: dateAdded is an integer");
+        expect_rejected("messageType", json_string(""), "invalid_field: messageType is empty");
+        expect_rejected("leadType", json_string("renter"), "invalid_field: leadType");
+        expect_rejected("leadType", json_true(), "invalid_field: leadType is a boolean");
+        expect_rejected("contact", json_string("Jane"), "invalid_field: contact is a string");
+        expect_rejected("contact", json_pack("{s:i}", "phone", 5125550100),
+                        "invalid_field: contact.phone is an integer");
+
+        expect_rejected("locationId", json_string("de mo"), "invalid_id: locationId");
+        expect_rejected("contactId", json_string("c:1"), "invalid_id: contactId");
+        expect_rejected("messageId", json_string(""), "invalid_id: messageId");
+        expect_rejected("conversationId", json_string("conv/1"), "invalid_id: conversationId");
+        expect_rejected("conversationId", json_integer(1), "invalid_field: conversationId is an integer");
+        assert_non_null(long_id = malloc(RECALL_ID_MAX + 2));
+        memset(long_id, 'x', RECALL_ID_MAX + 1);
+        long_id[RECALL_ID_MAX + 1] = '\0';
+        expect_rejected("messageId", json_string(long_id), "invalid_id: messageId");
+        free(long_id);
+
+        assert_non_null(big = malloc(70001));
+        memset(big, 'a', 70000);
+        big[70000] = '\0';
+        expect_rejected("body", json_string(big), "too_large: body is 70000 bytes, limit 65536");
+        /* the limit itself is allowed */
+        big[65536] = '\0';
+        root = example();
+        json_object_set_new(root, "body", json_string(big));
+        assert_int_equal(recall_inbound_parse(root, 65536, &msg, reason, sizeof(reason)), 0);
+        assert_int_equal(strlen(msg.body), 65536);
+        assert_int_equal(recall_inbound_parse(root, 65535, &msg, reason, sizeof(reason)),
+                         RECALL_EINVAL);
+        assert_string_equal(reason, "too_large: body is 65536 bytes, limit 65535");
+        json_decref(root);
+        free(big);
+}
+
+static void test_decode_rejections(void **state)
+{
+        static const char bin[] = {(char)0x81, (char)0xa1, 'b', (char)0xc4, 1, 'x'};
+        static const char ext[] = {(char)0xd4, 1, 0};
+        static const char int_key[] = {(char)0x81, 1, 2};
+        static const char trailing[] = {(char)0x80, (char)0xc0};
+        static const char truncated[] = {(char)0x82, (char)0xa1, 'a'};
+        static const char huge[] = {(char)0xcf, (char)0xff, (char)0xff, (char)0xff, (char)0xff,
+                                    (char)0xff, (char)0xff, (char)0xff, (char)0xff};
+        static const char bad_utf8[] = {(char)0x81, (char)0xa4, 'b', 'o', 'd', 'y',
+                                        (char)0xa2, (char)0xc3, (char)0x28};
+        static const char nul_str[] = {(char)0x81, (char)0xa1, 'k', (char)0xa2, 'a', 0};
+        char want[64];
+        recall_inbound_t msg;
+        json_t *root;
+
+        (void)state;
+        assert_int_equal(recall_envelope_decode(EXAMPLE, strlen(EXAMPLE), NULL, 100, &root,
+                                                reason, sizeof(reason)), RECALL_EINVAL);
+        snprintf(want, sizeof(want), "too_large: payload is %zu bytes, limit 100",
+                 strlen(EXAMPLE));
+        assert_string_equal(reason, want);
+        assert_null(root);
+
+        assert_int_equal(decode_and_parse("{}", 2, "text/plain", &msg, &root), RECALL_EINVAL);
+        assert_string_equal(reason, "invalid_encoding: content type 'text/plain'");
+        assert_int_equal(decode_and_parse("{}", 2, "application/jsonx", &msg, &root),
+                         RECALL_EINVAL);
+        assert_true(!strncmp(reason, "invalid_encoding: ", 18));
+
+        assert_int_equal(decode_and_parse("{\"type\": oops}", 14, NULL, &msg, &root),
+                         RECALL_EINVAL);
+        assert_true(!strncmp(reason, "invalid_json: ", 14));
+        assert_non_null(strstr(reason, "at position"));
+        assert_int_equal(decode_and_parse("{\"a\":\"\\u0000\"}", 14, NULL, &msg, &root),
+                         RECALL_EINVAL);
+        assert_true(!strncmp(reason, "invalid_json: ", 14));
+        assert_int_equal(decode_and_parse("{\"a\":\"\xff\"}", 8, NULL, &msg, &root), RECALL_EINVAL);
+        assert_true(!strncmp(reason, "invalid_json: ", 14));
+        assert_int_equal(decode_and_parse("", 0, NULL, &msg, &root), RECALL_EINVAL);
+        assert_true(!strncmp(reason, "invalid_json: ", 14));
+
+        assert_int_equal(decode_and_parse("[1,2]", 5, NULL, &msg, &root), RECALL_EINVAL);
+        assert_string_equal(reason, "not_object: payload is an array");
+        json_decref(root);
+        assert_int_equal(decode_and_parse("42", 2, NULL, &msg, &root), RECALL_EINVAL);
+        assert_string_equal(reason, "not_object: payload is an integer");
+        json_decref(root);
+        assert_int_equal(decode_and_parse("\x93\x01\x02\x03", 4, RECALL_CONTENT_TYPE_MSGPACK, &msg,
+                                          &root), RECALL_EINVAL);
+        assert_string_equal(reason, "not_object: payload is an array");
+        json_decref(root);
+
+#define MSGPACK_REJECTS(payload, want)                                                   \
+        do {                                                                             \
+                assert_int_equal(decode_and_parse(payload, sizeof(payload),              \
+                                                  RECALL_CONTENT_TYPE_MSGPACK, &msg,     \
+                                                  &root), RECALL_EINVAL);                \
+                assert_null(root);                                                       \
+                assert_string_equal(reason, want);                                       \
+        } while (0)
+        MSGPACK_REJECTS(bin, "invalid_msgpack: b: bin is not supported");
+        MSGPACK_REJECTS(ext, "invalid_msgpack: payload: ext is not supported");
+        MSGPACK_REJECTS(int_key, "invalid_msgpack: payload: map key is not a string");
+        MSGPACK_REJECTS(trailing, "invalid_msgpack: 1 trailing bytes");
+        MSGPACK_REJECTS(truncated, "invalid_msgpack: truncated payload");
+        MSGPACK_REJECTS(huge, "invalid_msgpack: payload: integer out of range");
+        MSGPACK_REJECTS(bad_utf8, "invalid_utf8: body");
+        MSGPACK_REJECTS(nul_str, "invalid_msgpack: k: string holds a NUL");
+#undef MSGPACK_REJECTS
+}
+
+static void test_round_trip(void **state)
+{
+        static const char *types[] = {RECALL_CONTENT_TYPE_JSON, RECALL_CONTENT_TYPE_MSGPACK};
+        json_t *root, *back;
+        char *buf, *again;
+        size_t len, again_len;
+
+        (void)state;
+        root = json_pack("{s:s, s:[b, n, i, I, I, f, s], s:{s:{}, s:[]}, s:s}", "zeta",
+                         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8f\xa0", "list", 1, -5,
+                         (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, 2.5, "", "nested", "o", "a",
+                         "alpha", "\"quoted\"\n");
+        assert_non_null(root);
+        for (size_t i = 0; i < 2; i++) {
+                assert_int_equal(recall_envelope_encode(root, types[i], &buf, &len), 0);
+                assert_int_equal(recall_envelope_decode(buf, len, types[i], 262144, &back, reason,
+                                                        sizeof(reason)), 0);
+                assert_true(json_equal(root, back));
+                /* and the decoded tree encodes to the same bytes */
+                assert_int_equal(recall_envelope_encode(back, types[i], &again, &again_len), 0);
+                assert_int_equal(again_len, len);
+                assert_memory_equal(again, buf, len);
+                free(again);
+                free(buf);
+                json_decref(back);
+        }
+
+        /* compact JSON, keys in insertion order */
+        json_decref(root);
+        root = json_pack("{s:i, s:[b, n]}", "b", 1, "a", 1);
+        assert_int_equal(recall_envelope_encode(root, NULL, &buf, &len), 0);
+        assert_string_equal(buf, "{\"b\":1,\"a\":[true,null]}");
+        assert_int_equal(len, strlen(buf));
+        free(buf);
+        /* msgpack key order too: fixmap 2, "b", 1, "a", [true, nil] */
+        assert_int_equal(recall_envelope_encode(root, RECALL_CONTENT_TYPE_MSGPACK, &buf, &len), 0);
+        assert_int_equal(len, 9);
+        assert_memory_equal(buf, "\x82\xa1" "b" "\x01\xa1" "a" "\x92\xc3\xc0", 9);
+        free(buf);
+        assert_int_equal(recall_envelope_encode(root, "text/csv", &buf, &len), RECALL_EINVAL);
+        assert_null(buf);
+        json_decref(root);
+
+        /* msgpack to JSON: float32 and uint become real and integer */
+        {
+                msgpack_sbuffer sbuf;
+                msgpack_packer pk;
+
+                msgpack_sbuffer_init(&sbuf);
+                msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+                msgpack_pack_map(&pk, 2);
+                pack_str(&pk, "f"), msgpack_pack_float(&pk, 0.5f);
+                pack_str(&pk, "u"), msgpack_pack_uint64(&pk, 300);
+                assert_int_equal(recall_envelope_decode(sbuf.data, sbuf.size,
+                                                        RECALL_CONTENT_TYPE_MSGPACK, 262144, &back,
+                                                        reason, sizeof(reason)), 0);
+                assert_int_equal(recall_envelope_encode(back, NULL, &buf, &len), 0);
+                assert_string_equal(buf, "{\"f\":0.5,\"u\":300}");
+                free(buf);
+                json_decref(back);
+                msgpack_sbuffer_destroy(&sbuf);
+        }
+}
+
+static void test_check_id(void **state)
+{
+        char id[RECALL_ID_MAX + 2];
+
+        (void)state;
+        assert_int_equal(recall_envelope_check_id("a"), 0);
+        assert_int_equal(recall_envelope_check_id("Loc_1.b-Z9"), 0);
+        memset(id, 'a', sizeof(id));
+        id[RECALL_ID_MAX] = '\0';
+        assert_int_equal(recall_envelope_check_id(id), 0);
+        id[RECALL_ID_MAX] = 'a';
+        id[RECALL_ID_MAX + 1] = '\0';
+        assert_int_equal(recall_envelope_check_id(id), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id(""), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id(NULL), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id("t:c"), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id("a b"), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id("caf\xc3\xa9"), RECALL_EINVAL);
+        assert_int_equal(recall_envelope_check_id("{x}"), RECALL_EINVAL);
+}
+
+static void test_time_parse(void **state)
+{
+        static const struct {
+                const char *s;
+                int64_t ms;
+        } good[] = {
+                {"2026-11-21T15:53:52Z", 1795276432000LL},
+                {"2026-11-21T15:53:52.123Z", 1795276432123LL},
+                {"2026-11-21T15:53:52.1Z", 1795276432100LL},
+                {"2026-11-21T15:53:52.12Z", 1795276432120LL},
+                {"2026-11-21T15:53:52.123999Z", 1795276432123LL},
+                {"2026-11-21T17:53:52+02:00", 1795276432000LL},
+                {"2026-11-21T10:23:52.5-0530", 1795276432500LL},
+                {"2026-11-21T15:53:52+00:00", 1795276432000LL},
+                {"2024-02-29T00:00:00Z", 1709164800000LL},
+                {"1970-01-01T00:00:00Z", 0},
+                {"1969-12-31T23:59:59.999Z", -1},
+        };
+        static const char *bad[] = {
+                "", "2026-11-21T15:53:52", "2026-11-21T15:53:52.123", "2026-13-01T00:00:00Z",
+                "2026-00-10T00:00:00Z", "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z",
+                "2026-04-31T00:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T15:60:00Z",
+                "2026-11-21T15:53:61Z", "2026-11-21T15:53:52Zjunk", "2026-11-21T15:53:52Z ",
+                "2026-11-21 15:53:52Z", "2026-11-21T15:53:52.Z", "2026-11-21T15:53:52+2",
+                "2026-11-21T15:53:52+02:0", "2026-11-21T15:53:52+25:00", "2026-11-21T15:53:52+02:60",
+                "2026-1-21T15:53:52Z", "26-11-21T15:53:52Z", "2026-11-21T15:53Z",
+                "2026-11-21", "2026-11-21T15:53:52z",
+        };
+        int64_t at = 42;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                if (recall_time_parse_iso8601(good[i].s, &at))
+                        fail_msg("rejected '%s'", good[i].s);
+                if (at != good[i].ms)
+                        fail_msg("'%s': %lld, expected %lld", good[i].s, (long long)at,
+                                 (long long)good[i].ms);
+        }
+        at = 42;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                if (!recall_time_parse_iso8601(bad[i], &at))
+                        fail_msg("accepted '%s'", bad[i]);
+        }
+        assert_int_equal(recall_time_parse_iso8601(NULL, &at), RECALL_EINVAL);
+        assert_int_equal(at, 42);
+}
+
+static void test_time_format(void **state)
+{
+        char buf[32];
+        int64_t at, now;
+
+        (void)state;
+        recall_time_format_iso8601(0, buf, sizeof(buf));
+        assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+        recall_time_format_iso8601(-1, buf, sizeof(buf));
+        assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+        recall_time_format_iso8601(1795276432007LL, buf, 25);
+        assert_string_equal(buf, "2026-11-21T15:53:52.007Z");
+        recall_time_format_iso8601(1709164800000LL + 86399999, buf, sizeof(buf));
+        assert_string_equal(buf, "2024-02-29T23:59:59.999Z");
+
+        now = recall_time_now_ms();
+        assert_true(now > 1704067200000LL); /* after 2024-01-01 */
+        recall_time_format_iso8601(now, buf, sizeof(buf));
+        assert_int_equal(recall_time_parse_iso8601(buf, &at), 0);
+        assert_int_equal(at, now);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_valid_json),
+                cmocka_unit_test(test_valid_minimal_outbound),
+                cmocka_unit_test(test_valid_msgpack),
+                cmocka_unit_test(test_field_rejections),
+                cmocka_unit_test(test_decode_rejections),
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_check_id),
+                cmocka_unit_test(test_time_parse),
+                cmocka_unit_test(test_time_format),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,467 @@
+/* test_memory.c: the memory value and its blob codec: the window keeps the
+ * newest turns while the count keeps every message, a blob decodes to the
+ * memory it came from and encodes to the same bytes every time (replays
+ * depend on it), every kind of damaged or foreign blob is refused with a
+ * reason, and the JSON view has the documented shape and key order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <lz4.h>
+#include <msgpack.h>
+
+#include "recall/error.h"
+#include "recall/memory.h"
+
+#define T0 1795273200123LL /* 2026-11-21T15:00:00.123Z */
+
+static recall_memory_t *sample(void)
+{
+        static const char *bodies[] = {"Hi, is 12 Oak St still available?",
+                                       "Yes! Would you like a tour?",
+                                       "Oui — à 14h ? 🏠 ünïcødé",
+                                       ""};
+        recall_memory_t *mem = recall_memory_new("tenant-1", "contact.42");
+        char id[16];
+
+        assert_non_null(mem);
+        for (int i = 0; i < 4; i++) {
+                snprintf(id, sizeof(id), "m%d", i);
+                assert_int_equal(recall_memory_append(mem, id, i % 2 ? "outbound" : "inbound",
+                                                      bodies[i], T0 + i * 60000, 50),
+                                 0);
+        }
+        return mem;
+}
+
+static void assert_same_memory(const recall_memory_t *a, const recall_memory_t *b)
+{
+        assert_string_equal(a->tenant_id, b->tenant_id);
+        assert_string_equal(a->contact_id, b->contact_id);
+        assert_int_equal(a->message_count, b->message_count);
+        assert_int_equal(a->last_at_ms, b->last_at_ms);
+        assert_int_equal(a->n_turns, b->n_turns);
+        for (size_t i = 0; i < a->n_turns; i++) {
+                assert_string_equal(a->turns[i].id, b->turns[i].id);
+                assert_string_equal(a->turns[i].direction, b->turns[i].direction);
+                assert_string_equal(a->turns[i].body, b->turns[i].body);
+                assert_int_equal(a->turns[i].at_ms, b->turns[i].at_ms);
+        }
+}
+
+static void test_append_window(void **state)
+{
+        recall_memory_t *mem = recall_memory_new("t", "c");
+        char id[16];
+
+        (void)state;
+        assert_non_null(mem);
+        assert_int_equal(mem->n_turns, 0);
+        assert_int_equal(mem->last_at_ms, 0);
+        for (int i = 1; i <= 5; i++) {
+                snprintf(id, sizeof(id), "m%d", i);
+                /* m3 is the newest: last_at_ms is the max, not the last */
+                assert_int_equal(recall_memory_append(mem, id, "inbound", id,
+                                                      i == 3 ? T0 + 9999 : T0 + i, 3),
+                                 0);
+        }
+        assert_int_equal(mem->message_count, 5);
+        assert_int_equal(mem->n_turns, 3);
+        assert_string_equal(mem->turns[0].id, "m3");
+        assert_string_equal(mem->turns[1].id, "m4");
+        assert_string_equal(mem->turns[2].body, "m5");
+        assert_int_equal(mem->turns[0].at_ms, T0 + 9999);
+        assert_int_equal(mem->turns[2].at_ms, T0 + 5);
+        assert_int_equal(mem->last_at_ms, T0 + 9999);
+
+        /* a smaller window drops the excess at the next append */
+        assert_int_equal(recall_memory_append(mem, "m6", "outbound", "six", T0 + 6, 2), 0);
+        assert_int_equal(mem->n_turns, 2);
+        assert_string_equal(mem->turns[0].id, "m5");
+        assert_string_equal(mem->turns[1].id, "m6");
+        assert_string_equal(mem->turns[1].direction, "outbound");
+
+        /* window 0 keeps nothing but still counts */
+        assert_int_equal(recall_memory_append(mem, "m7", "inbound", "seven", T0 + 7, 0), 0);
+        assert_int_equal(mem->n_turns, 0);
+        assert_int_equal(mem->message_count, 7);
+
+        /* a bigger window grows again */
+        for (int i = 8; i < 30; i++) {
+                snprintf(id, sizeof(id), "m%d", i);
+                assert_int_equal(recall_memory_append(mem, id, "inbound", "x", T0 + i, 20), 0);
+        }
+        assert_int_equal(mem->n_turns, 20);
+        assert_string_equal(mem->turns[0].id, "m10");
+        assert_string_equal(mem->turns[19].id, "m29");
+        assert_int_equal(mem->message_count, 29);
+
+        /* a refused append changes nothing */
+        assert_int_equal(recall_memory_append(mem, "m30", "inbound", NULL, T0, 20), RECALL_EINVAL);
+        assert_int_equal(mem->message_count, 29);
+        assert_int_equal(mem->n_turns, 20);
+        recall_memory_destroy(mem);
+        recall_memory_destroy(NULL);
+}
+
+static recall_memory_t *round_trip(const recall_memory_t *mem)
+{
+        unsigned char *blob = NULL;
+        recall_memory_t *back;
+        char err[128] = "";
+        size_t len = 0;
+
+        assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+        assert_true(len > 5);
+        assert_int_equal(blob[0], RECALL_MEMORY_FORMAT);
+        back = recall_memory_decode(blob, len, err, sizeof(err));
+        if (!back)
+                fail_msg("decode: %s", err);
+        free(blob);
+        return back;
+}
+
+static void test_round_trip(void **state)
+{
+        recall_memory_t *mem = sample(), *back, *empty;
+        size_t big = 3 * 1024 * 1024;
+        char *body = malloc(big + 1);
+
+        (void)state;
+        assert_non_null(body);
+        back = round_trip(mem);
+        assert_same_memory(mem, back);
+        assert_string_equal(back->turns[2].body, "Oui — à 14h ? 🏠 ünïcødé");
+        assert_string_equal(back->turns[3].body, "");
+        assert_int_equal(back->turns[3].at_ms, T0 + 3 * 60000);
+        recall_memory_destroy(back);
+
+        /* a large, poorly compressible body, and extreme integers */
+        for (size_t i = 0; i < big; i++)
+                body[i] = (char)('!' + (i * 7919 + i / 13) % 90);
+        body[big] = '\0';
+        assert_int_equal(recall_memory_append(mem, "big", "inbound", body, INT64_MAX, 50), 0);
+        assert_int_equal(recall_memory_append(mem, "old", "inbound", "before 1970", -1500, 50), 0);
+        mem->message_count = INT64_MAX;
+        back = round_trip(mem);
+        assert_same_memory(mem, back);
+        recall_memory_destroy(back);
+
+        /* an empty memory */
+        empty = recall_memory_new("t", "c");
+        back = round_trip(empty);
+        assert_same_memory(empty, back);
+        assert_null(back->turns);
+        recall_memory_destroy(back);
+        recall_memory_destroy(empty);
+        recall_memory_destroy(mem);
+        free(body);
+}
+
+static void test_deterministic(void **state)
+{
+        recall_memory_t *mem = sample(), *back;
+        unsigned char *a, *b, *c;
+        size_t la, lb, lc;
+
+        (void)state;
+        assert_int_equal(recall_memory_encode(mem, &a, &la), 0);
+        assert_int_equal(recall_memory_encode(mem, &b, &lb), 0);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        /* a decoded memory re-encodes to the same bytes */
+        back = round_trip(mem);
+        assert_int_equal(recall_memory_encode(back, &c, &lc), 0);
+        assert_int_equal(la, lc);
+        assert_memory_equal(a, c, la);
+        /* and a different memory does not */
+        assert_int_equal(recall_memory_append(back, "m9", "inbound", "x", T0, 50), 0);
+        free(c);
+        assert_int_equal(recall_memory_encode(back, &c, &lc), 0);
+        assert_true(la != lc || memcmp(a, c, la));
+        free(a);
+        free(b);
+        free(c);
+        recall_memory_destroy(back);
+        recall_memory_destroy(mem);
+}
+
+/* Frames raw msgpack bytes as a blob, the way the encoder does. */
+static unsigned char *frame(const char *raw, size_t raw_len, size_t *len)
+{
+        int bound = LZ4_compressBound((int)raw_len), n;
+        unsigned char *blob = malloc(5 + (size_t)bound);
+
+        assert_non_null(blob);
+        blob[0] = RECALL_MEMORY_FORMAT;
+        blob[1] = (unsigned char)(raw_len >> 24);
+        blob[2] = (unsigned char)(raw_len >> 16);
+        blob[3] = (unsigned char)(raw_len >> 8);
+        blob[4] = (unsigned char)raw_len;
+        n = LZ4_compress_default(raw, (char *)blob + 5, (int)raw_len, bound);
+        assert_true(n > 0);
+        *len = 5 + (size_t)n;
+        return blob;
+}
+
+static void expect_refused(const void *blob, size_t len, const char *why)
+{
+        char err[128] = "";
+        recall_memory_t *mem = recall_memory_decode(blob, len, err, sizeof(err));
+
+        if (mem)
+                fail_msg("%s: decoded", why);
+        if (!err[0])
+                fail_msg("%s: no reason", why);
+}
+
+static void test_damaged_blobs(void **state)
+{
+        recall_memory_t *mem = sample();
+        unsigned char *blob, *copy;
+        size_t len;
+        uint32_t raw_len;
+
+        (void)state;
+        assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+        copy = malloc(len + 16);
+        assert_non_null(copy);
+        raw_len = (uint32_t)blob[1] << 24 | (uint32_t)blob[2] << 16 | (uint32_t)blob[3] << 8 |
+                  blob[4];
+
+        expect_refused(NULL, 0, "NULL");
+        expect_refused(blob, 0, "empty");
+        expect_refused(blob, 4, "header only");
+        expect_refused(blob, 5, "no body");
+        expect_refused(blob, len - 1, "truncated by one byte");
+        expect_refused(blob, len / 2, "truncated by half");
+
+        memcpy(copy, blob, len);
+        copy[0] = RECALL_MEMORY_FORMAT + 1;
+        expect_refused(copy, len, "next format version");
+        copy[0] = 0;
+        expect_refused(copy, len, "format 0");
+
+        memcpy(copy, blob, len);
+        copy[4] = (unsigned char)(raw_len + 1);
+        expect_refused(copy, len, "length one too big");
+        copy[4] = (unsigned char)(raw_len - 1);
+        expect_refused(copy, len, "length one too small");
+        memset(copy + 1, 0, 4);
+        expect_refused(copy, len, "length zero");
+        memset(copy + 1, 0xff, 4);
+        expect_refused(copy, len, "length 4 GiB");
+        copy[1] = 0x04;
+        copy[2] = copy[3] = copy[4] = 0;
+        copy[4] = 1; /* 64 MiB + 1 */
+        expect_refused(copy, len, "length over the cap");
+
+        memcpy(copy, blob, len);
+        memcpy(copy + len, "garbage garbage!", 16);
+        expect_refused(copy, len + 16, "garbage after the lz4 block");
+
+        memcpy(copy, blob, len);
+        for (size_t i = 5; i < len; i++)
+                copy[i] ^= 0x5a;
+        expect_refused(copy, len, "scrambled lz4 block");
+
+        free(copy);
+        free(blob);
+        recall_memory_destroy(mem);
+}
+
+/* Packs the top-level map with one field changed: skip drops key `skip`,
+ * extra adds an unknown key, and the named overrides replace values. */
+typedef struct variant {
+        const char *skip;
+        int extra;
+        int bad_v;            /* "v": 2 */
+        int str_count;        /* "message_count": "3" */
+        int low_count;        /* "message_count": 0 with one message */
+        int nul_body;         /* body "a\0b" */
+        int dup_key;          /* "tenant_id" twice */
+        int turn_missing_at;  /* a message without "at_ms" */
+        int trailing;         /* a second msgpack object after the map */
+        int top_array;        /* an array instead of the map */
+} variant_t;
+
+static void pack_s(msgpack_packer *pk, const char *s, size_t len)
+{
+        msgpack_pack_str(pk, len);
+        msgpack_pack_str_body(pk, s, len);
+}
+
+#define PACK_S(pk, lit) pack_s(pk, lit, sizeof(lit) - 1)
+
+static unsigned char *variant_blob(const variant_t *v, size_t *len)
+{
+        static const char *keys[] = {"v", "tenant_id", "contact_id", "message_count",
+                                     "last_at_ms", "messages"};
+        msgpack_sbuffer sbuf;
+        msgpack_packer pk;
+        unsigned char *blob;
+        size_t n = 6;
+
+        msgpack_sbuffer_init(&sbuf);
+        msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+        if (v->top_array) {
+                msgpack_pack_array(&pk, 0);
+                goto done;
+        }
+        n -= v->skip != NULL;
+        msgpack_pack_map(&pk, n + (v->extra != 0) + (v->dup_key != 0));
+        if (v->extra) {
+                PACK_S(&pk, "future_field");
+                msgpack_pack_array(&pk, 2);
+                msgpack_pack_nil(&pk);
+                msgpack_pack_double(&pk, 1.5);
+        }
+        for (size_t i = 0; i < 6; i++) {
+                if (v->skip && !strcmp(v->skip, keys[i]))
+                        continue;
+                pack_s(&pk, keys[i], strlen(keys[i]));
+                switch (i) {
+                case 0: msgpack_pack_int(&pk, v->bad_v ? 2 : RECALL_MEMORY_FORMAT); break;
+                case 1: PACK_S(&pk, "t"); break;
+                case 2: PACK_S(&pk, "c"); break;
+                case 3:
+                        if (v->str_count)
+                                PACK_S(&pk, "3");
+                        else
+                                msgpack_pack_int(&pk, v->low_count ? 0 : 3);
+                        break;
+                case 4: msgpack_pack_int64(&pk, T0); break;
+                default:
+                        msgpack_pack_array(&pk, 1);
+                        msgpack_pack_map(&pk, v->turn_missing_at ? 3 : 4);
+                        PACK_S(&pk, "id");
+                        PACK_S(&pk, "m1");
+                        PACK_S(&pk, "direction");
+                        PACK_S(&pk, "inbound");
+                        PACK_S(&pk, "body");
+                        if (v->nul_body)
+                                pack_s(&pk, "a\0b", 3);
+                        else
+                                PACK_S(&pk, "hello");
+                        if (!v->turn_missing_at) {
+                                PACK_S(&pk, "at_ms");
+                                msgpack_pack_int64(&pk, T0);
+                        }
+                }
+        }
+        if (v->dup_key) {
+                PACK_S(&pk, "tenant_id");
+                PACK_S(&pk, "other");
+        }
+done:
+        if (v->trailing)
+                msgpack_pack_nil(&pk);
+        blob = frame(sbuf.data, sbuf.size, len);
+        msgpack_sbuffer_destroy(&sbuf);
+        return blob;
+}
+
+static void test_foreign_msgpack(void **state)
+{
+        static const char *required[] = {"v", "tenant_id", "contact_id", "message_count",
+                                         "last_at_ms", "messages"};
+        variant_t v;
+        unsigned char *blob;
+        recall_memory_t *mem;
+        char err[128];
+        size_t len;
+
+        (void)state;
+        /* the baseline and a blob with an unknown key both decode */
+        for (int extra = 0; extra < 2; extra++) {
+                memset(&v, 0, sizeof(v));
+                v.extra = extra;
+                blob = variant_blob(&v, &len);
+                mem = recall_memory_decode(blob, len, err, sizeof(err));
+                if (!mem)
+                        fail_msg("extra=%d: %s", extra, err);
+                assert_string_equal(mem->tenant_id, "t");
+                assert_int_equal(mem->message_count, 3);
+                assert_int_equal(mem->n_turns, 1);
+                assert_string_equal(mem->turns[0].body, "hello");
+                recall_memory_destroy(mem);
+                free(blob);
+        }
+        for (size_t i = 0; i < 6; i++) {
+                memset(&v, 0, sizeof(v));
+                v.skip = required[i];
+                blob = variant_blob(&v, &len);
+                expect_refused(blob, len, required[i]);
+                free(blob);
+        }
+#define REFUSE(field)                                                                              \
+        do {                                                                                       \
+                memset(&v, 0, sizeof(v));                                                          \
+                v.field = 1;                                                                       \
+                blob = variant_blob(&v, &len);                                                     \
+                expect_refused(blob, len, #field);                                                 \
+                free(blob);                                                                        \
+        } while (0)
+        REFUSE(bad_v);
+        REFUSE(str_count);
+        REFUSE(low_count);
+        REFUSE(nul_body);
+        REFUSE(dup_key);
+        REFUSE(turn_missing_at);
+        REFUSE(trailing);
+        REFUSE(top_array);
+#undef REFUSE
+
+        /* the reason names the missing key */
+        memset(&v, 0, sizeof(v));
+        v.skip = "contact_id";
+        blob = variant_blob(&v, &len);
+        assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
+        assert_non_null(strstr(err, "contact_id"));
+        free(blob);
+}
+
+static void test_to_json(void **state)
+{
+        recall_memory_t *mem = recall_memory_new("t1", "c1");
+        json_t *root;
+        char *s;
+
+        (void)state;
+        assert_int_equal(recall_memory_append(mem, "m0", "inbound", "gone", T0 - 1, 1), 0);
+        assert_int_equal(recall_memory_append(mem, "m1", "outbound", "Sí \"quoted\"", T0, 1), 0);
+        root = recall_memory_to_json(mem);
+        assert_non_null(root);
+        s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(s, "{\"tenant_id\":\"t1\",\"contact_id\":\"c1\",\"message_count\":2,"
+                               "\"messages\":[{\"id\":\"m1\",\"direction\":\"outbound\","
+                               "\"body\":\"Sí \\\"quoted\\\"\","
+                               "\"at\":\"2026-11-21T15:00:00.123Z\"}]}");
+        free(s);
+        json_decref(root);
+        recall_memory_destroy(mem);
+
+        mem = recall_memory_new("t1", "c1");
+        root = recall_memory_to_json(mem);
+        s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(s, "{\"tenant_id\":\"t1\",\"contact_id\":\"c1\",\"message_count\":0,"
+                               "\"messages\":[]}");
+        free(s);
+        json_decref(root);
+        recall_memory_destroy(mem);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_append_window),  cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_damaged_blobs),
+                cmocka_unit_test(test_foreign_msgpack), cmocka_unit_test(test_to_json),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,425 @@
+/* ingest.c: the memory worker's batch: validate, store, cache, publish.
+ *
+ * Idempotence rests on the store: messages are unique on (tenant_id,
+ * message_id), and each carries outputs_done, set only after its
+ * respond.request was delivered. A redelivered message that was fully
+ * handled changes nothing; one whose outputs were lost in a crash is
+ * published again (same request_id, so a consumer can tell).
+ *
+ * The cache blob of a contact is updated in place only when its
+ * message_count plus the batch's new messages equals the store's count;
+ * anything else (a flushed Redis, a write lost while Redis was down) rebuilds
+ * the blob from the store. Redis failures never fail a batch.
+ *
+ * Tenant settings are cached for TENANT_TTL_MS; an unknown tenant is never
+ * cached, so registering it takes effect on its next message. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "recall/envelope.h"
+#include "recall/error.h"
+#include "recall/log.h"
+#include "recall/memory_read.h"
+
+#define TENANT_SLOTS 64
+#define TENANT_TTL_MS 30000
+#define FLUSH_TIMEOUT_MS 30000
+
+typedef struct tenant_slot {
+        recall_tenant_t tenant;
+        int64_t fetched_ms;
+} tenant_slot_t;
+
+struct ingest {
+        recall_store_t *store;
+        recall_cache_t *cache;
+        recall_producer_t *producer;
+        size_t max_bytes;
+        size_t body_max;
+        tenant_slot_t tenants[TENANT_SLOTS];
+        size_t n_tenants;
+        ingest_stats_t stats;
+};
+
+/* What the batch learned about one item. */
+typedef struct parsed {
+        json_t *root; /* owned; msg points into it */
+        recall_inbound_t msg;
+        int valid;
+        int stored;
+        recall_store_insert_t res;
+        int history_window;
+        int ttl_s;
+} parsed_t;
+
+/* One contact touched by the batch, for the cache update. */
+typedef struct touched {
+        const parsed_t *first; /* tenant/contact names and settings */
+        size_t n_new;
+        int64_t final_count;
+} touched_t;
+
+ingest_t *ingest_new(const recall_config_t *cfg, recall_store_t *store,
+                     recall_cache_t *cache, recall_producer_t *producer)
+{
+        ingest_t *ing = calloc(1, sizeof(*ing));
+
+        if (!ing)
+                return NULL;
+        ing->store = store;
+        ing->cache = cache;
+        ing->producer = producer;
+        ing->max_bytes = (size_t)recall_config_get_int(cfg, "message.max_bytes");
+        ing->body_max = (size_t)recall_config_get_int(cfg, "message.body_max");
+        return ing;
+}
+
+void ingest_destroy(ingest_t *ing)
+{
+        free(ing);
+}
+
+void ingest_stats(const ingest_t *ing, ingest_stats_t *out)
+{
+        *out = ing->stats;
+}
+
+static void reject(ingest_t *ing, recall_batch_item_t *item, parsed_t *p,
+                   const char *fmt, const char *arg)
+{
+        item->verdict = RECALL_ITEM_DLQ;
+        snprintf(item->reason, sizeof(item->reason), fmt, arg);
+        p->valid = 0;
+        ing->stats.dead_letters++;
+}
+
+static void validate(ingest_t *ing, recall_batch_item_t *item, parsed_t *p)
+{
+        const rd_kafka_message_t *rkm = item->rkm;
+
+        if (recall_envelope_decode(rkm->payload, rkm->len, item->content_type,
+                                   ing->max_bytes, &p->root, item->reason,
+                                   sizeof(item->reason)) ||
+            recall_inbound_parse(p->root, ing->body_max, &p->msg, item->reason,
+                                 sizeof(item->reason))) {
+                item->verdict = RECALL_ITEM_DLQ;
+                ing->stats.dead_letters++;
+                return;
+        }
+        p->valid = 1;
+}
+
+/* Inside the batch transaction, with the tenant set: the tenant's settings
+ * from the slot cache or the store. */
+static int tenant_lookup(ingest_t *ing, const char *tenant_id,
+                         recall_tenant_t *out)
+{
+        int64_t now = recall_time_now_ms();
+        tenant_slot_t *slot = NULL;
+        int rc;
+
+        for (size_t i = 0; i < ing->n_tenants; i++) {
+                if (strcmp(ing->tenants[i].tenant.tenant_id, tenant_id))
+                        continue;
+                if (now - ing->tenants[i].fetched_ms < TENANT_TTL_MS) {
+                        *out = ing->tenants[i].tenant;
+                        return 0;
+                }
+                slot = &ing->tenants[i];
+                break;
+        }
+        if ((rc = recall_store_tenant_get(ing->store, tenant_id, out)))
+                return rc;
+        if (!slot)
+                slot = &ing->tenants[ing->n_tenants < TENANT_SLOTS
+                                             ? ing->n_tenants++
+                                             : (size_t)now % TENANT_SLOTS];
+        slot->tenant = *out;
+        slot->fetched_ms = now;
+        return 0;
+}
+
+/* One transaction for the whole batch. A message the store rejects (a data
+ * error aborts the transaction) is dead-lettered and the batch redone
+ * without it. */
+static int store_batch(ingest_t *ing, recall_batch_item_t *items, parsed_t *p,
+                       size_t n)
+{
+        recall_tenant_t tenant;
+        const char *current;
+        size_t i, valid = 0;
+        int rc;
+
+        for (i = 0; i < n; i++)
+                valid += (size_t)p[i].valid;
+        if (!valid)
+                return 0;
+again:
+        if ((rc = recall_store_begin(ing->store)))
+                return rc;
+        current = NULL;
+        for (i = 0; i < n; i++) {
+                p[i].stored = 0;
+                if (!p[i].valid)
+                        continue;
+                if (!current || strcmp(current, p[i].msg.tenant_id)) {
+                        current = p[i].msg.tenant_id;
+                        if ((rc = recall_store_set_tenant(ing->store, current)))
+                                goto fail;
+                        rc = tenant_lookup(ing, current, &tenant);
+                        if (rc && rc != RECALL_ENOTFOUND)
+                                goto fail;
+                        if (rc)
+                                current = NULL; /* look up again next time */
+                }
+                if (!current) {
+                        reject(ing, &items[i], &p[i],
+                               "unknown_tenant: '%s' is not registered",
+                               p[i].msg.tenant_id);
+                        continue;
+                }
+                p[i].history_window = tenant.history_window;
+                p[i].ttl_s = recall_memory_read_ttl(&tenant);
+                rc = recall_store_message_insert(ing->store, &p[i].msg, &p[i].res);
+                if (rc == RECALL_EINVAL) {
+                        recall_log_warn("store rejected message '%s': %s",
+                                        p[i].msg.message_id,
+                                        recall_store_errmsg(ing->store));
+                        recall_store_rollback(ing->store);
+                        reject(ing, &items[i], &p[i], "store_rejected: %s",
+                               recall_store_errmsg(ing->store));
+                        goto again;
+                }
+                if (rc)
+                        goto fail;
+                p[i].stored = 1;
+        }
+        return recall_store_commit(ing->store);
+fail:
+        recall_log_warn("store: %s", recall_store_errmsg(ing->store));
+        recall_store_rollback(ing->store);
+        return rc;
+}
+
+static int same_contact(const parsed_t *a, const parsed_t *b)
+{
+        return !strcmp(a->msg.tenant_id, b->msg.tenant_id) &&
+               !strcmp(a->msg.contact_id, b->msg.contact_id);
+}
+
+/* Rebuilds the blobs of contacts whose cached copy is missing or stale. */
+static void rebuild(ingest_t *ing, touched_t *t, recall_memory_t **mems,
+                    size_t n)
+{
+        int began = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (mems[i] && mems[i]->message_count == t[i].final_count)
+                        continue;
+                recall_memory_destroy(mems[i]);
+                mems[i] = NULL;
+                if (!began && recall_store_begin(ing->store))
+                        return;
+                began = 1;
+                if (recall_store_set_tenant(ing->store, t[i].first->msg.tenant_id) ||
+                    recall_store_memory_load(ing->store, t[i].first->msg.tenant_id,
+                                             t[i].first->msg.contact_id,
+                                             (size_t)t[i].first->history_window,
+                                             &mems[i])) {
+                        recall_store_rollback(ing->store);
+                        return;
+                }
+                ing->stats.cache_rebuilds++;
+        }
+        if (began)
+                recall_store_commit(ing->store);
+}
+
+static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
+{
+        touched_t *t = calloc(n, sizeof(*t));
+        const char **tenants = calloc(n, sizeof(*tenants));
+        const char **contacts = calloc(n, sizeof(*contacts));
+        recall_memory_t **mems = calloc(n, sizeof(*mems));
+        int *ttl = calloc(n, sizeof(*ttl));
+        size_t nt = 0, i, k, put = 0;
+
+        if (!t || !tenants || !contacts || !mems || !ttl || !ing->cache)
+                goto out;
+        for (i = 0; i < n; i++) {
+                if (!p[i].stored || !p[i].res.inserted)
+                        continue;
+                for (k = 0; k < nt && !same_contact(t[k].first, &p[i]); k++)
+                        ;
+                if (k == nt) {
+                        t[nt].first = &p[i];
+                        tenants[nt] = p[i].msg.tenant_id;
+                        contacts[nt] = p[i].msg.contact_id;
+                        nt++;
+                }
+                t[k].n_new++;
+                t[k].final_count = p[i].res.message_count;
+        }
+        if (!nt)
+                goto out;
+        if (recall_cache_get_memories(ing->cache, tenants, contacts, nt, mems)) {
+                ing->stats.cache_errors++;
+                goto out;
+        }
+        /* append the batch's new messages to blobs that were current */
+        for (k = 0; k < nt; k++) {
+                if (!mems[k] || mems[k]->message_count + (int64_t)t[k].n_new != t[k].final_count)
+                        continue;
+                for (i = 0; i < n; i++) {
+                        if (!p[i].stored || !p[i].res.inserted || !same_contact(t[k].first, &p[i]))
+                                continue;
+                        if (recall_memory_append(mems[k], p[i].msg.message_id,
+                                                 p[i].msg.direction, p[i].msg.body,
+                                                 p[i].msg.at_ms,
+                                                 (size_t)p[i].history_window)) {
+                                recall_memory_destroy(mems[k]);
+                                mems[k] = NULL;
+                                break;
+                        }
+                }
+        }
+        rebuild(ing, t, mems, nt);
+        for (k = 0; k < nt; k++) {
+                if (!mems[k])
+                        continue;
+                mems[put] = mems[k];
+                ttl[put++] = t[k].first->ttl_s;
+        }
+        if (put && recall_cache_put_memories(ing->cache, mems, ttl, put))
+                ing->stats.cache_errors++;
+        nt = put;
+out:
+        for (k = 0; mems && k < nt; k++)
+                recall_memory_destroy(mems[k]);
+        free(ttl);
+        free(mems);
+        free(contacts);
+        free(tenants);
+        free(t);
+}
+
+static int needs_outputs(const parsed_t *p)
+{
+        return p->stored && (p->res.inserted || !p->res.outputs_done);
+}
+
+static int publish_request(ingest_t *ing, const parsed_t *p)
+{
+        char request_id[RECALL_ID_MAX + 4], at[32], msg_at[32];
+        char key[2 * RECALL_ID_MAX + 2];
+        char *payload = NULL;
+        size_t len = 0;
+        json_t *root;
+        int rc = RECALL_ENOMEM;
+
+        snprintf(request_id, sizeof(request_id), "rq-%s", p->msg.message_id);
+        recall_time_format_iso8601(recall_time_now_ms(), at, sizeof(at));
+        recall_time_format_iso8601(p->msg.at_ms, msg_at, sizeof(msg_at));
+        root = json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s, s:s, s:s}",
+                         "tenant_id", p->msg.tenant_id, "contact_id", p->msg.contact_id,
+                         "request_id", request_id, "cause_id", p->msg.message_id,
+                         "conversationId", p->msg.conversation_id,
+                         "channel", p->msg.message_type, "message_at", msg_at,
+                         "at", at);
+        if (!root || recall_envelope_encode(root, RECALL_CONTENT_TYPE_JSON, &payload, &len))
+                goto out;
+        snprintf(key, sizeof(key), "%s:%s", p->msg.tenant_id, p->msg.contact_id);
+        rc = recall_producer_send(ing->producer, "respond.request", key, strlen(key),
+                                  payload, len, NULL, 0);
+out:
+        free(payload);
+        json_decref(root);
+        return rc;
+}
+
+static int publish_batch(ingest_t *ing, const parsed_t *p, size_t n)
+{
+        uint64_t sent = 0;
+        int rc;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!needs_outputs(&p[i]) || !recall_inbound_from_lead(&p[i].msg))
+                        continue;
+                if ((rc = publish_request(ing, &p[i])))
+                        return rc;
+                sent++;
+        }
+        if (sent && (rc = recall_producer_flush(ing->producer, FLUSH_TIMEOUT_MS)))
+                return rc == RECALL_EINVAL ? RECALL_EIO : rc;
+        ing->stats.requests += sent;
+        return 0;
+}
+
+/* Records that the batch's outputs are out, per tenant run of the batch. */
+static int mark_published(ingest_t *ing, const parsed_t *p, size_t n)
+{
+        const char **ids;
+        const char *tenant = NULL;
+        size_t k = 0, todo = 0;
+        int rc;
+
+        for (size_t i = 0; i < n; i++)
+                todo += (size_t)needs_outputs(&p[i]);
+        if (!todo)
+                return 0;
+        if (!(ids = calloc(todo, sizeof(*ids))))
+                return RECALL_ENOMEM;
+        if ((rc = recall_store_begin(ing->store)))
+                goto out;
+        for (size_t i = 0; i <= n; i++) {
+                if (i < n && !needs_outputs(&p[i]))
+                        continue;
+                if (k && (i == n || strcmp(tenant, p[i].msg.tenant_id))) {
+                        if ((rc = recall_store_set_tenant(ing->store, tenant)) ||
+                            (rc = recall_store_messages_mark_done(ing->store, tenant, ids, k))) {
+                                recall_store_rollback(ing->store);
+                                goto out;
+                        }
+                        k = 0;
+                }
+                if (i < n) {
+                        tenant = p[i].msg.tenant_id;
+                        ids[k++] = p[i].msg.message_id;
+                }
+        }
+        rc = recall_store_commit(ing->store);
+out:
+        free(ids);
+        return rc;
+}
+
+int ingest_batch(void *opaque, recall_batch_item_t *items, size_t n)
+{
+        ingest_t *ing = opaque;
+        parsed_t *p = calloc(n, sizeof(*p));
+        int rc = RECALL_ENOMEM;
+
+        if (!p)
+                return rc;
+        for (size_t i = 0; i < n; i++)
+                validate(ing, &items[i], &p[i]);
+        if ((rc = store_batch(ing, items, p, n)))
+                goto out;
+        for (size_t i = 0; i < n; i++) {
+                if (p[i].stored && p[i].res.inserted)
+                        ing->stats.stored++;
+                else if (p[i].stored)
+                        ing->stats.duplicates++;
+        }
+        cache_batch(ing, p, n);
+        if ((rc = publish_batch(ing, p, n)))
+                goto out;
+        rc = mark_published(ing, p, n);
+out:
+        for (size_t i = 0; i < n; i++)
+                json_decref(p[i].root);
+        free(p);
+        return rc;
+}

@@ -1,0 +1,57 @@
+/* cli.h: the subcommands of `recall`, the operator CLI and supervisor.
+ *
+ * Each subcommand is int recall_cli_<name>(int argc, char **argv) with argv[0]
+ * the subcommand's name. It returns the process exit code: 0 success, 1 the
+ * operation failed (message logged), 2 bad arguments (one line on stderr:
+ * "recall <cmd>: <what is wrong>" then "try 'recall <cmd> --help'"). --help
+ * prints usage on stdout and returns 0. */
+#ifndef RECALL_CLI_H
+#define RECALL_CLI_H
+
+#include <stdint.h>
+
+#include "recall/cmdline.h"
+#include "recall/kafka.h"
+
+int recall_cli_up(int argc, char **argv);
+int recall_cli_broker(int argc, char **argv);
+int recall_cli_migrate(int argc, char **argv);
+int recall_cli_tenant(int argc, char **argv);
+int recall_cli_send(int argc, char **argv);
+int recall_cli_memory(int argc, char **argv);
+int recall_cli_demo(int argc, char **argv);
+int recall_cli_config(int argc, char **argv);
+
+/* The common options, settings lookup and usage errors are shared with the
+ * workers: see recall/cmdline.h (recall_cmdline_opt,
+ * recall_cmdline_load_config, recall_cmdline_usage_error with prog
+ * "recall <cmd>"). */
+
+ /* A setting the command cannot do without (pg.dsn, kafka.brokers, ...):
+ * its value, or NULL after printing "<prog>: no <what> configured: ..." with
+ * the hint to start the stack or set the environment variable. */
+const char *recall_cli_require(const recall_config_t *cfg, const char *key,
+                               const char *prog);
+
+/* pg.admin_dsn, else pg.dsn; NULL after printing the error. */
+const char *recall_cli_admin_dsn(const recall_config_t *cfg, const char *prog);
+
+/* An InboundMessage (or, with outbound, an OutboundMessage an agent sent by
+ * hand) as the CRM's webhook would produce it. */
+typedef struct recall_cli_message {
+        const char *tenant_id;
+        const char *contact_id;
+        const char *message_id; /* NULL: generated */
+        const char *conversation_id; /* NULL: "conv-<contact>" */
+        const char *channel;    /* messageType, NULL: "SMS" */
+        const char *contact_name; /* NULL: none */
+        const char *body;
+        int outbound;
+} recall_cli_message_t;
+
+/* Produces msg to messages.inbound keyed "<tenant>:<contact>" and waits for
+ * its delivery. Writes the messageId used into id_out (RECALL_ID_MAX + 1). */
+int recall_cli_send_message(recall_producer_t *producer,
+                            const recall_cli_message_t *msg, char *id_out);
+
+#endif

@@ -1,0 +1,49 @@
+/* main.c: `recall`, the operator CLI and supervisor: dispatches to a
+ * subcommand (cli.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "recall/log.h"
+
+static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+} commands[] = {
+        {"up", recall_cli_up, "run the whole stack on this machine, supervised"},
+        {"broker", recall_cli_broker, "host the embedded Kafka broker (mock cluster)"},
+        {"migrate", recall_cli_migrate, "apply the PostgreSQL schema migrations"},
+        {"tenant", recall_cli_tenant, "register and list tenants"},
+        {"send", recall_cli_send, "produce an inbound lead message"},
+        {"memory", recall_cli_memory, "show what recall remembers of a contact"},
+        {"demo", recall_cli_demo, "play a short demo conversation on a running stack"},
+        {"config", recall_cli_config, "print the settings reference or the resolved settings"},
+};
+
+static void usage(FILE *out)
+{
+        fprintf(out, "usage: recall <command> [options]\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "\n'recall <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+        recall_log_init("recall", RECALL_LOG_INFO);
+        if (argc < 2) {
+                usage(stderr);
+                return 2;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+            !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i].name))
+                        return commands[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "recall: unknown command '%s'\ntry 'recall --help'\n", argv[1]);
+        return 2;
+}

@@ -1,0 +1,121 @@
+/* memory_get.c: `recall memory get`, what recall remembers of one contact,
+ * read the way the workers read it (Redis blob, else rebuilt from
+ * PostgreSQL and cached again). */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "recall/cache.h"
+#include "recall/envelope.h"
+#include "recall/error.h"
+#include "recall/memory_read.h"
+#include "recall/store.h"
+
+static const char usage[] =
+        "usage: recall memory get --tenant T --contact C [--json] [options]\n\n"
+        "Shows a contact's memory: the message count and the hot window of the\n"
+        "conversation (oldest first). With --json, one object:\n"
+        "  {tenant_id, contact_id, message_count,\n"
+        "   messages: [{id, direction, body, at}]}\n\noptions:\n"
+        "  --tenant T        tenant (locationId), required\n"
+        "  --contact C       contact (contactId), required\n"
+        "  --json            print JSON\n"
+        RECALL_CMDLINE_HELP;
+
+static void print_text(const recall_memory_t *mem)
+{
+        char at[32];
+
+        printf("tenant %s, contact %s: %lld message%s, %zu in the window\n",
+               mem->tenant_id, mem->contact_id, (long long)mem->message_count,
+               mem->message_count == 1 ? "" : "s", mem->n_turns);
+        for (size_t i = 0; i < mem->n_turns; i++) {
+                recall_time_format_iso8601(mem->turns[i].at_ms, at, sizeof(at));
+                printf("  %s  %-5s  %s\n", at,
+                       strcmp(mem->turns[i].direction, "inbound") ? "agent" : "lead",
+                       mem->turns[i].body);
+        }
+}
+
+int recall_cli_memory(int argc, char **argv)
+{
+        recall_cmdline_t cl = {.prog = "recall memory"};
+        const char *action = NULL, *tenant = NULL, *contact = NULL, *dsn;
+        recall_config_t *cfg = NULL;
+        recall_store_t *store = NULL;
+        recall_cache_t *cache = NULL;
+        recall_memory_t *mem = NULL;
+        char errstr[512];
+        int json = 0, code = 2, r;
+
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--help")) {
+                        fputs(usage, stdout);
+                        code = 0;
+                        goto out;
+                }
+                r = recall_cmdline_opt(&cl, argc, argv, &i);
+                if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--tenant", &tenant);
+                if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--contact", &contact);
+                if (r < 0)
+                        goto out;
+                if (r)
+                        continue;
+                if (!strcmp(argv[i], "--json"))
+                        json = 1;
+                else if (argv[i][0] == '-' || action) {
+                        code = recall_cmdline_usage_error(cl.prog, "unexpected argument '%s'", argv[i]);
+                        goto out;
+                } else
+                        action = argv[i];
+        }
+        if (!action || strcmp(action, "get")) {
+                code = recall_cmdline_usage_error(cl.prog, "unknown or missing action '%s': use get",
+                                                  action ? action : "");
+                goto out;
+        }
+        if (!tenant || !contact) {
+                code = recall_cmdline_usage_error(cl.prog, "--tenant and --contact are required");
+                goto out;
+        }
+        if (!(cfg = recall_cmdline_load_config(&cl, &code)))
+                goto out;
+        code = 1;
+        if (!(dsn = recall_cli_require(cfg, "pg.dsn", cl.prog)))
+                goto out;
+        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr)))) {
+                fprintf(stderr, "%s: %s\n", cl.prog, errstr);
+                goto out;
+        }
+        /* without Redis the store alone answers */
+        if (*recall_config_get(cfg, "redis.url") &&
+            !(cache = recall_cache_new(recall_config_get(cfg, "redis.url"), errstr, sizeof(errstr))))
+                fprintf(stderr, "%s: %s (reading the store only)\n", cl.prog, errstr);
+        r = recall_memory_read_load(store, cache, tenant, contact, &mem);
+        if (r == RECALL_ENOTFOUND) {
+                fprintf(stderr, "%s: tenant '%s' is not registered\n", cl.prog, tenant);
+                goto out;
+        }
+        if (r) {
+                fprintf(stderr, "%s: cannot read memory: %s\n", cl.prog, recall_store_errmsg(store));
+                goto out;
+        }
+        if (json) {
+                json_t *root = recall_memory_to_json(mem);
+
+                json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                putchar('\n');
+                json_decref(root);
+        } else {
+                print_text(mem);
+        }
+        code = 0;
+out:
+        recall_memory_destroy(mem);
+        recall_cache_destroy(cache);
+        recall_store_destroy(store);
+        recall_config_destroy(cfg);
+        recall_cmdline_release(&cl);
+        return code;
+}

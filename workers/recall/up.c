@@ -1,0 +1,459 @@
+/* up.c: `recall up`, the whole stack on one machine, supervised.
+ *
+ * Order of a run: take DIR/up.lock (one `recall up` per data directory, for
+ * the life of the process); drop a stale DIR/stack.env; start the embedded
+ * servers that are not configured from outside (broker, redis-server,
+ * PostgreSQL); apply the migrations; start the workers; write
+ * DIR/stack.env, the file other recall commands find the stack through;
+ * then reap and restart workers until SIGINT/SIGTERM or until a server dies,
+ * and stop everything in reverse order.
+ *
+ * A server is external when its setting (kafka.brokers, redis.url, pg.dsn)
+ * comes from a layer above RECALL_CFG_STACK: values read back from
+ * stack.env are what a previous run of ours wrote, never configuration.
+ *
+ * Workers get the stack through their environment (which beats any file
+ * they read) and the same --data, --config and -X as `recall up`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "embedded.h"
+#include "recall/error.h"
+#include "recall/log.h"
+#include "recall/store.h"
+#include "supervisor.h"
+
+#define TICK_MS 200
+#define INFRA_STOP_TIMEOUT_MS 20000
+#define WORKER_STOP_GRACE_MS 2000
+
+/* The worker executables, one process each, found next to `recall`. */
+static const char *const workers[] = {
+        "recall-memory",
+};
+
+static volatile sig_atomic_t run = 1;
+
+static const char usage[] =
+        "usage: recall up [options]\n\n"
+        "Runs the stack on this machine: the embedded Kafka broker (librdkafka's\n"
+        "mock cluster), redis-server and PostgreSQL on 127.0.0.1 with their data\n"
+        "under the data directory, then the workers, restarting any that dies.\n"
+        "A server configured from outside (RECALL_KAFKA_BROKERS, RECALL_REDIS_URL,\n"
+        "RECALL_PG_DSN, or the same keys in the settings file) is used instead of\n"
+        "starting one. Once everything runs it writes DIR/stack.env, which other\n"
+        "recall commands read; SIGINT or SIGTERM stops everything in reverse order\n"
+        "and removes it.\n\noptions:\n"
+        "  --partitions N    partitions of each topic (default: topics.partitions)\n"
+        "  --no-workers      start only the servers\n"
+        "  --foreground      stay in the foreground (the default)\n"
+        RECALL_CMDLINE_HELP;
+
+typedef struct up {
+        recall_cmdline_t cl;
+        recall_config_t *cfg;
+        recall_supervisor_t *sup;
+        const char *partitions; /* --partitions, or NULL */
+        int no_workers;
+        int lock_fd;
+        char home[PATH_MAX];
+        char self[PATH_MAX];   /* our own executable */
+        char bindir[PATH_MAX]; /* where the workers are */
+        int kafka_embedded;
+        char brokers[1024];
+        char redis_url[1024];
+        char dsn[1024];
+        char admin_dsn[1024];
+} up_t;
+
+static void on_signal(int sig)
+{
+        if (!run)
+                _exit(128 + sig); /* second signal: stop at once */
+        run = 0;
+}
+
+static void sleep_ms(int ms)
+{
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+}
+
+/* -1 to go on, else the exit code. */
+static int parse_args(up_t *up, int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                int r;
+
+                if (!strcmp(argv[i], "--help")) {
+                        fputs(usage, stdout);
+                        return 0;
+                }
+                if (!strcmp(argv[i], "--no-workers")) {
+                        up->no_workers = 1;
+                        continue;
+                }
+                if (!strcmp(argv[i], "--foreground"))
+                        continue;
+                r = recall_cmdline_opt(&up->cl, argc, argv, &i);
+                if (!r)
+                        r = recall_cmdline_value(&up->cl, argc, argv, &i, "--partitions",
+                                                 &up->partitions);
+                if (r < 0)
+                        return 2;
+                if (!r)
+                        return recall_cmdline_usage_error(up->cl.prog, "unexpected argument '%s'",
+                                                          argv[i]);
+        }
+        return -1;
+}
+
+/* mkdir -p with mode 0755: the user PostgreSQL runs as must traverse it. */
+static int make_dirs(const char *path)
+{
+        char buf[PATH_MAX];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return RECALL_EINVAL;
+        memcpy(buf, path, len + 1);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0755) && errno != EEXIST)
+                        return RECALL_EIO;
+                *p = '/';
+        }
+        return mkdir(buf, 0755) && errno != EEXIST ? RECALL_EIO : 0;
+}
+
+/* Creates the data directory, resolves it to an absolute path (children
+ * such as postgres change directory) and finds our own executable. */
+static int resolve_paths(up_t *up)
+{
+        const char *home = recall_config_get(up->cfg, "home");
+        ssize_t n;
+        char *slash;
+
+        if (make_dirs(home) || !realpath(home, up->home)) {
+                recall_log_error("cannot create data directory '%s': %s", home,
+                                 strerror(errno));
+                return RECALL_EIO;
+        }
+        if ((n = readlink("/proc/self/exe", up->self, sizeof(up->self) - 1)) < 0) {
+                recall_log_error("cannot find our own executable: %s", strerror(errno));
+                return RECALL_EIO;
+        }
+        up->self[n] = '\0';
+        memcpy(up->bindir, up->self, (size_t)n + 1);
+        if ((slash = strrchr(up->bindir, '/')))
+                *slash = '\0';
+        return 0;
+}
+
+/* One `recall up` per data directory: an flock held until we exit (the fd is
+ * close-on-exec, so no child keeps it). The file holds the owner's pid for
+ * the error message of the next one. */
+static int lock_home(up_t *up)
+{
+        char path[PATH_MAX + 16], pid[32] = "";
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%s/up.lock", up->home);
+        if ((up->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+                recall_log_error("cannot open '%s': %s", path, strerror(errno));
+                return RECALL_EIO;
+        }
+        if (flock(up->lock_fd, LOCK_EX | LOCK_NB)) {
+                if ((n = pread(up->lock_fd, pid, sizeof(pid) - 1, 0)) > 0)
+                        pid[strcspn(pid, "\n")] = '\0';
+                recall_log_error("another 'recall up'%s%s%s is running on '%s': stop it "
+                                 "first, or use another --data", *pid ? " (pid " : "", pid,
+                                 *pid ? ")" : "", up->home);
+                return RECALL_EEXIST;
+        }
+        n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        if (ftruncate(up->lock_fd, 0) || pwrite(up->lock_fd, pid, (size_t)n, 0) != n)
+                recall_log_warn("cannot write our pid into '%s': %s", path, strerror(errno));
+        return 0;
+}
+
+static void stack_env_path(const up_t *up, char *buf, size_t size, const char *suffix)
+{
+        snprintf(buf, size, "%s/stack.env%s", up->home, suffix);
+}
+
+/* The setting when it comes from outside (file, environment, flag), else
+ * NULL. */
+static const char *external(const up_t *up, const char *key)
+{
+        const char *value = recall_config_get(up->cfg, key);
+
+        return *value && recall_config_layer(up->cfg, key) > RECALL_CFG_STACK ? value : NULL;
+}
+
+static int start_servers(up_t *up)
+{
+        recall_embedded_t emb = {.sup = up->sup, .home = up->home, .run = &run};
+        char errstr[512];
+        const char *v;
+        int r;
+
+        if ((r = recall_embedded_prepare(&emb, errstr, sizeof(errstr))))
+                goto fail;
+        if ((v = external(up, "kafka.brokers"))) {
+                snprintf(up->brokers, sizeof(up->brokers), "%s", v);
+                recall_log_info("using Kafka at %s", v);
+        } else {
+                up->kafka_embedded = 1;
+                if ((r = recall_embedded_broker_start(
+                             &emb, up->self, (int)recall_config_get_int(up->cfg, "topics.partitions"),
+                             up->brokers, sizeof(up->brokers), errstr, sizeof(errstr))))
+                        goto fail;
+        }
+        if ((v = external(up, "redis.url"))) {
+                snprintf(up->redis_url, sizeof(up->redis_url), "%s", v);
+                recall_log_info("using Redis at %s", v);
+        } else if ((r = recall_embedded_redis_start(&emb, up->redis_url, sizeof(up->redis_url),
+                                                    errstr, sizeof(errstr)))) {
+                goto fail;
+        }
+        if ((v = external(up, "pg.dsn"))) {
+                snprintf(up->dsn, sizeof(up->dsn), "%s", v);
+                snprintf(up->admin_dsn, sizeof(up->admin_dsn), "%s",
+                         external(up, "pg.admin_dsn") ? external(up, "pg.admin_dsn") : v);
+                recall_log_info("using an external PostgreSQL");
+        } else if ((r = recall_embedded_pg_start(&emb, up->dsn, sizeof(up->dsn), up->admin_dsn,
+                                                 sizeof(up->admin_dsn), errstr,
+                                                 sizeof(errstr)))) {
+                goto fail;
+        }
+        return 0;
+fail:
+        recall_log_error("%s", errstr);
+        return r;
+}
+
+static int migrate(const up_t *up)
+{
+        recall_store_t *store;
+        char errstr[512];
+        int applied = 0, r;
+
+        if (!(store = recall_store_new(up->admin_dsn, errstr, sizeof(errstr)))) {
+                recall_log_error("cannot connect to PostgreSQL to migrate: %s", errstr);
+                return RECALL_EIO;
+        }
+        if ((r = recall_store_migrate(store, &applied, errstr, sizeof(errstr))))
+                recall_log_error("migrations failed: %s", errstr);
+        else
+                recall_log_info("applied %d migration%s", applied, applied == 1 ? "" : "s");
+        recall_store_destroy(store);
+        return r;
+}
+
+static int start_workers(up_t *up)
+{
+        char kafka[1100], embedded[32], redis[1100], dsn[1100], admin[1100];
+        char home[PATH_MAX + 16], log_path[PATH_MAX + 64], path[PATH_MAX + 64];
+        const char *env[] = {kafka, embedded, redis, dsn, admin, home, NULL};
+        const char **argv;
+        int n = 0, r = 0;
+
+        snprintf(kafka, sizeof(kafka), "RECALL_KAFKA_BROKERS=%s", up->brokers);
+        /* without '=': unset, so an outside value cannot claim a mock broker */
+        snprintf(embedded, sizeof(embedded), "RECALL_KAFKA_EMBEDDED%s",
+                 up->kafka_embedded ? "=1" : "");
+        snprintf(redis, sizeof(redis), "RECALL_REDIS_URL=%s", up->redis_url);
+        snprintf(dsn, sizeof(dsn), "RECALL_PG_DSN=%s", up->dsn);
+        snprintf(admin, sizeof(admin), "RECALL_PG_ADMIN_DSN=%s", up->admin_dsn);
+        snprintf(home, sizeof(home), "RECALL_HOME=%s", up->home);
+
+        /* path --data DIR [--config FILE] (-X pair)... NULL */
+        if (!(argv = calloc((size_t)(6 + 2 * up->cl.n_flags), sizeof(*argv))))
+                return RECALL_ENOMEM;
+        argv[n++] = path;
+        argv[n++] = "--data";
+        argv[n++] = up->home;
+        if (up->cl.config_file) {
+                argv[n++] = "--config";
+                argv[n++] = up->cl.config_file;
+        }
+        for (int i = 0; i < up->cl.n_flags; i++) {
+                argv[n++] = "-X";
+                argv[n++] = up->cl.flags[i];
+        }
+        for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]) && !r; i++) {
+                recall_child_spec_t spec = {.name = workers[i],
+                                            .kind = RECALL_CHILD_WORKER,
+                                            .argv = argv,
+                                            .env = env,
+                                            .log_path = log_path};
+                recall_child_status_t st;
+
+                snprintf(path, sizeof(path), "%s/%s", up->bindir, workers[i]);
+                snprintf(log_path, sizeof(log_path), "%s/log/%s.log", up->home, workers[i]);
+                recall_log_info("starting %s", workers[i]);
+                if (!(r = recall_supervisor_add(up->sup, &spec)) &&
+                    !(r = recall_supervisor_start(up->sup, workers[i], NULL)) &&
+                    !recall_supervisor_status(up->sup, workers[i], &st))
+                        recall_log_info("%s started (pid %d), logging to '%s'", workers[i],
+                                        (int)st.pid, log_path);
+        }
+        free(argv);
+        return r;
+}
+
+/* value as a shell word that recall_config_load_file also reads back: bare
+ * when harmless, else in single quotes (neither side knows escapes, so a
+ * value with a single quote cannot be written). */
+static int write_value(FILE *fp, const char *key, const char *value)
+{
+        if (!value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789_@%+=:,./-")])
+                return fprintf(fp, "%s=%s\n", key, value) < 0 ? RECALL_EIO : 0;
+        if (strchr(value, '\'')) {
+                recall_log_error("cannot write %s to stack.env: its value contains a "
+                                 "single quote", key);
+                return RECALL_EINVAL;
+        }
+        return fprintf(fp, "%s='%s'\n", key, value) < 0 ? RECALL_EIO : 0;
+}
+
+/* Written to a temporary file, synced and renamed: a reader sees no file or
+ * a complete one, RECALL_READY=1 last. */
+static int write_stack_env(const up_t *up)
+{
+        char tmp[PATH_MAX + 32], path[PATH_MAX + 32];
+        FILE *fp;
+        int r = 0;
+
+        stack_env_path(up, tmp, sizeof(tmp), ".tmp");
+        stack_env_path(up, path, sizeof(path), "");
+        if (!(fp = fopen(tmp, "we"))) {
+                recall_log_error("cannot create '%s': %s", tmp, strerror(errno));
+                return RECALL_EIO;
+        }
+        if (fprintf(fp, "# the stack of 'recall up' (pid %d); removed when it stops\n",
+                    (int)getpid()) < 0)
+                r = RECALL_EIO;
+        if (!r)
+                r = write_value(fp, "RECALL_KAFKA_BROKERS", up->brokers);
+        if (!r && up->kafka_embedded)
+                r = write_value(fp, "RECALL_KAFKA_EMBEDDED", "1");
+        if (!r)
+                r = write_value(fp, "RECALL_REDIS_URL", up->redis_url);
+        if (!r)
+                r = write_value(fp, "RECALL_PG_DSN", up->dsn);
+        if (!r)
+                r = write_value(fp, "RECALL_PG_ADMIN_DSN", up->admin_dsn);
+        if (!r)
+                r = write_value(fp, "RECALL_READY", "1");
+        if (fflush(fp) || fsync(fileno(fp)))
+                r = r ? r : RECALL_EIO;
+        if (fclose(fp))
+                r = r ? r : RECALL_EIO;
+        if (!r && rename(tmp, path))
+                r = RECALL_EIO;
+        if (r) {
+                recall_log_error("cannot write '%s': %s", path, strerror(errno));
+                unlink(tmp);
+        }
+        return r;
+}
+
+static void remove_stack_env(const up_t *up)
+{
+        char path[PATH_MAX + 32];
+
+        stack_env_path(up, path, sizeof(path), "");
+        if (unlink(path) && errno != ENOENT)
+                recall_log_warn("cannot remove '%s': %s", path, strerror(errno));
+}
+
+static void catch_signals(void)
+{
+        /* no SA_RESTART: a signal ends the current sleep or wait at once */
+        struct sigaction sa = {.sa_handler = on_signal};
+        struct sigaction ign = {.sa_handler = SIG_IGN};
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGPIPE, &ign, NULL);
+}
+
+/* Reaps and restarts until a signal (0) or a server's death (1). */
+static int supervise(up_t *up)
+{
+        while (run) {
+                if (recall_supervisor_tick(up->sup))
+                        return 1;
+                sleep_ms(TICK_MS);
+        }
+        recall_log_info("stopping the stack");
+        return 0;
+}
+
+int recall_cli_up(int argc, char **argv)
+{
+        up_t up = {.cl = {.prog = "recall up"}, .lock_fd = -1};
+        char errstr[512];
+        int code;
+
+        if ((code = parse_args(&up, argc, argv)) >= 0)
+                goto out;
+        if (!(up.cfg = recall_cmdline_load_config(&up.cl, &code)))
+                goto out;
+        if (up.partitions && recall_config_set(up.cfg, RECALL_CFG_FLAG, "topics.partitions",
+                                               up.partitions, errstr, sizeof(errstr))) {
+                code = recall_cmdline_usage_error(up.cl.prog, "%s", errstr);
+                goto out;
+        }
+        recall_log_set_plain(isatty(STDERR_FILENO));
+        code = 1;
+        if (resolve_paths(&up) || lock_home(&up))
+                goto out;
+        /* we hold the lock: a stack.env here is from a run that is gone */
+        remove_stack_env(&up);
+        if (!(up.sup = recall_supervisor_new())) {
+                recall_log_error("out of memory");
+                goto out;
+        }
+        catch_signals();
+        if (start_servers(&up) || migrate(&up) ||
+            (!up.no_workers && start_workers(&up)) || write_stack_env(&up))
+                goto stop;
+        recall_log_info("stack ready: kafka %s, redis %s, data in '%s'", up.brokers,
+                        up.redis_url, up.home);
+        code = supervise(&up);
+stop:
+        if (!run)
+                code = 0; /* asked to stop: a clean stop even mid-start */
+        remove_stack_env(&up);
+        recall_supervisor_stop_all(
+                up.sup, (int)recall_config_get_int(up.cfg, "shutdown.drain_ms") + WORKER_STOP_GRACE_MS,
+                INFRA_STOP_TIMEOUT_MS);
+        recall_log_info("stopped");
+out:
+        recall_supervisor_destroy(up.sup);
+        if (up.lock_fd >= 0)
+                close(up.lock_fd);
+        recall_config_destroy(up.cfg);
+        recall_cmdline_release(&up.cl);
+        return code;
+}
