@@ -423,8 +423,9 @@ static void drop_batch(recall_consumer_t *consumer)
 }
 
 /* Sleeps ms in short slices, stopping early when *run is cleared. The
- * consumer is not polled meanwhile: retries stay far below
- * max.poll.interval.ms. */
+ * consumer is not polled meanwhile: with the default consumer.retry_max the
+ * retries stay far below max.poll.interval.ms; past it the group reassigns
+ * the partitions and the offsets are refused (redelivery, not loss). */
 static void backoff(volatile sig_atomic_t *run, int ms)
 {
         int64_t until = monotonic_ms() + ms, left;
@@ -546,6 +547,8 @@ static void log_partitions(const char *what,
         size_t len = 0;
         int i;
 
+        if (!parts->cnt)
+                return; /* cooperative rebalances hand out empty lists */
         buf[0] = '\0';
         for (i = 0; i < parts->cnt && len < sizeof(buf); i++)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s[%" PRId32 "]",

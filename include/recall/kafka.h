@@ -59,7 +59,8 @@ recall_producer_t *recall_producer_new(const recall_config_t *cfg,
 void recall_producer_destroy(recall_producer_t *producer);
 
 /* Queues one message. key may be NULL. 0, RECALL_EIO (librdkafka refused it
- * for good) or RECALL_ETIMEOUT (queue still full after ~10 s of polling). */
+ * for good), RECALL_ETIMEOUT (queue still full after ~10 s of polling) or
+ * RECALL_EFATAL (the idempotent producer hit a fatal error: stop). */
 int recall_producer_send(recall_producer_t *producer, const char *topic,
                          const void *key, size_t key_len, const void *value,
                          size_t value_len, const recall_header_t *headers,
@@ -70,7 +71,8 @@ void recall_producer_poll(recall_producer_t *producer, int timeout_ms);
 
 /* Waits until everything queued is delivered. 0 when every message sent
  * since the previous flush was delivered; RECALL_EIO when some delivery
- * failed; RECALL_ETIMEOUT when messages are still in flight. */
+ * failed; RECALL_ETIMEOUT when messages are still in flight; RECALL_EFATAL
+ * after a fatal producer error. */
 int recall_producer_flush(recall_producer_t *producer, int timeout_ms);
 
 /* The underlying handle, for metadata queries. Owned by the producer. */

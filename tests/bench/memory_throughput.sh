@@ -27,9 +27,9 @@ done >"$T_TMP/msgs"
 start=$(date +%s.%N)
 kcat -P -b "$RECALL_KAFKA_BROKERS" -t messages.inbound -K $'\t' -z lz4 -l "$T_TMP/msgs"
 produced=$(date +%s.%N)
-wait_for 600 "all $N stored" test "$(count_messages bench)" -ge "$N"
+wait_for 600 "all $N stored" 'test "$(count_messages bench)" -ge "$N"'
 stored=$(date +%s.%N)
-wait_for 300 "all respond.request" test "$(consume respond.request | wc -l)" -ge "$N"
+wait_for 300 "all respond.request" 'test "$(consume respond.request | wc -l)" -ge "$N"'
 done_at=$(date +%s.%N)
 pid=$(pgrep -f "recall-memory .*$RECALL_HOME" | head -n1)
 rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$pid/status")

@@ -6,7 +6,7 @@
 # redis-cli and kcat against that stack.
 set -euo pipefail
 
-: "${RECALL_BIN:?RECALL_BIN (the build's bin directory) must be set}"
+: "${RECALL_BIN:?RECALL_BIN must be the build bin directory}"
 RECALL="$RECALL_BIN/recall"
 T_NAME=$(basename "$0" .sh)
 T_TMP=$(mktemp -d "/tmp/recall-$T_NAME.XXXXXX")
@@ -43,10 +43,13 @@ trap cleanup EXIT
 
 # start_stack [recall up options]: starts the stack and exports its settings.
 start_stack() {
-        "$RECALL" up --data "$RECALL_HOME" "$@" >"$T_TMP/up.log" 2>&1 &
+        # a previous stack's settings (exported below) are not configuration
+        env -u RECALL_KAFKA_BROKERS -u RECALL_KAFKA_EMBEDDED -u RECALL_REDIS_URL \
+                -u RECALL_PG_DSN -u RECALL_PG_ADMIN_DSN -u RECALL_READY \
+                "$RECALL" up --data "$RECALL_HOME" "$@" >"$T_TMP/up.log" 2>&1 &
         T_UP_PID=$!
         wait_for 120 "stack.env with RECALL_READY=1" \
-                grep -qx 'RECALL_READY=1' "$RECALL_HOME/stack.env"
+                'grep -qx RECALL_READY=1 "$RECALL_HOME/stack.env"'
         set -a
         # shellcheck disable=SC1091
         . "$RECALL_HOME/stack.env"
@@ -56,12 +59,13 @@ start_stack() {
         log "stack up: kafka $RECALL_KAFKA_BROKERS, redis port $REDIS_PORT"
 }
 
-# wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s.
+# wait_for SECONDS WHAT 'COMMAND': evaluates COMMAND (quoted, so that its
+# expansions happen at every try) every 0.2 s until it succeeds.
 wait_for() {
         local secs=$1 what=$2
         shift 2
         local deadline=$((SECONDS + secs))
-        until "$@" 2>/dev/null; do
+        until eval "$*" 2>/dev/null; do
                 [ $SECONDS -lt $deadline ] || fail "timed out after ${secs}s waiting for $what"
                 sleep 0.2
         done
@@ -71,6 +75,18 @@ wait_for() {
 sql() { psql "$RECALL_PG_ADMIN_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # sql_app QUERY: as the workers' role, subject to row-level security.
 sql_app() { psql "$RECALL_PG_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# sql_tenant TENANT QUERY: as the workers' role, in a transaction for TENANT,
+# the way the workers run theirs.
+sql_tenant() {
+        psql "$RECALL_PG_DSN" -XAtq -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+\o /dev/null
+SELECT set_config('recall.tenant_id', '$1', true);
+\o
+$2;
+COMMIT;
+SQL
+}
 rcli() { redis-cli -p "$REDIS_PORT" --no-auth-warning "$@"; }
 
 # inbound_json TENANT CONTACT MESSAGE_ID BODY [InboundMessage|OutboundMessage]

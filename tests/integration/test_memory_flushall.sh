@@ -5,8 +5,8 @@ start_stack
 
 "$RECALL" tenant add acme >/dev/null
 for i in 1 2 3 4 5; do inbound_json acme c1 "m-$i" "message $i"; echo; done | produce messages.inbound acme:c1
-wait_for 30 "five messages" test "$(count_messages acme)" = 5
-wait_for 10 "the blob" test "$(rcli EXISTS 'recall:{acme:c1}:mem')" = 1
+wait_for 30 "five messages" 'test "$(count_messages acme)" = 5'
+wait_for 10 "the blob" 'test "$(rcli EXISTS "recall:{acme:c1}:mem")" = 1'
 
 rcli FLUSHALL >/dev/null
 expect_eq "blob gone" 0 "$(rcli EXISTS 'recall:{acme:c1}:mem')"
@@ -17,8 +17,8 @@ expect_eq "blob rebuilt by the read" 1 "$(rcli EXISTS 'recall:{acme:c1}:mem')"
 
 rcli FLUSHALL >/dev/null
 for i in 6 7; do inbound_json acme c1 "m-$i" "message $i"; echo; done | produce messages.inbound acme:c1
-wait_for 30 "seven messages" test "$(count_messages acme)" = 7
-wait_for 10 "the blob rebuilt by the worker" test "$(rcli EXISTS 'recall:{acme:c1}:mem')" = 1
+wait_for 30 "seven messages" 'test "$(count_messages acme)" = 7'
+wait_for 10 "the blob rebuilt by the worker" 'test "$(rcli EXISTS "recall:{acme:c1}:mem")" = 1'
 mem=$("$RECALL" memory get --tenant acme --contact c1 --json)
 expect_eq "count after more messages" 7 "$(jq .message_count <<<"$mem")"
 expect_eq "window after more messages" "m-1 m-2 m-3 m-4 m-5 m-6 m-7" "$(jq -r '[.messages[].id] | join(" ")' <<<"$mem")"
@@ -26,7 +26,7 @@ expect_eq "window after more messages" "m-1 m-2 m-3 m-4 m-5 m-6 m-7" "$(jq -r '[
 # a stale blob (a write lost while Redis was down) is never served
 stale=$(rcli --no-raw GET 'recall:{acme:c1}:mem')
 inbound_json acme c1 m-8 "message 8" | produce messages.inbound acme:c1
-wait_for 30 "eight messages" test "$(count_messages acme)" = 8
+wait_for 30 "eight messages" 'test "$(count_messages acme)" = 8'
 rcli DEL 'recall:{acme:c1}:mem' >/dev/null
 python3 - "$REDIS_PORT" "$stale" <<'PY'
 import ast, socket, sys

@@ -26,7 +26,7 @@ if timeout 20 "$RECALL" up --data "$RECALL_HOME" >"$T_TMP/second.log" 2>&1; then
 fi
 
 kill -TERM "$T_UP_PID"
-wait_for 60 "recall up to exit" sh -c "! kill -0 $T_UP_PID"
+wait_for 60 "recall up to exit" '! kill -0 $T_UP_PID'
 rc=0; wait "$T_UP_PID" || rc=$?
 expect_eq "exit code of recall up" 0 "$rc"
 T_UP_PID=

@@ -10,24 +10,21 @@ sql "INSERT INTO contacts (tenant_id, contact_id) VALUES ('alpha','a1'), ('beta'
      VALUES ('alpha','ma','a1','InboundMessage','inbound','SMS','alpha secret', now()),
             ('beta','mb','b1','InboundMessage','inbound','SMS','beta secret', now())"
 
-as_tenant() { sql_app "BEGIN; SELECT set_config('recall.tenant_id', '$1', true) \\g /dev/null
-$2; COMMIT;"; }
-
 expect_eq "role cannot bypass RLS" "f|f" "$(sql_app "SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")"
-expect_eq "alpha sees its message" "alpha secret" "$(as_tenant alpha "SELECT body FROM messages")"
-expect_eq "alpha asking for beta's rows" "0" "$(as_tenant alpha "SELECT count(*) FROM messages WHERE tenant_id = 'beta'")"
-expect_eq "alpha's view of contacts" "a1" "$(as_tenant alpha "SELECT contact_id FROM contacts")"
-expect_eq "alpha's view of tenants" "alpha" "$(as_tenant alpha "SELECT tenant_id FROM tenants")"
+expect_eq "alpha sees its message" "alpha secret" "$(sql_tenant alpha "SELECT body FROM messages")"
+expect_eq "alpha asking for beta's rows" "0" "$(sql_tenant alpha "SELECT count(*) FROM messages WHERE tenant_id = 'beta'")"
+expect_eq "alpha's view of contacts" "a1" "$(sql_tenant alpha "SELECT contact_id FROM contacts")"
+expect_eq "alpha's view of tenants" "alpha" "$(sql_tenant alpha "SELECT tenant_id FROM tenants")"
 expect_eq "no tenant set sees nothing" "0" "$(sql_app "SELECT count(*) FROM messages")"
-expect_eq "a session-level tenant of another name sees nothing" "0" \
-        "$(sql_app "SELECT set_config('recall.tenant_id', 'gamma', false) \\g /dev/null
-SELECT count(*) FROM messages")"
-if as_tenant alpha "INSERT INTO contacts (tenant_id, contact_id) VALUES ('beta','sneaky')" 2>"$T_TMP/err"; then
+expect_eq "another tenant sees nothing of theirs" "0" "$(sql_tenant gamma "SELECT count(*) FROM messages")"
+if sql_tenant alpha "INSERT INTO contacts (tenant_id, contact_id) VALUES ('beta','sneaky')" 2>"$T_TMP/err"; then
         fail "alpha could insert a row for beta"
 fi
 grep -q 'row-level security' "$T_TMP/err" || fail "unexpected error: $(cat "$T_TMP/err")"
-expect_eq "alpha updating beta's rows" "UPDATE 0" \
-        "$(psql "$RECALL_PG_DSN" -Xq -c "BEGIN" -c "SELECT set_config('recall.tenant_id','alpha',true)" -c "UPDATE messages SET body='x' WHERE tenant_id='beta'" -c "COMMIT" 2>&1 | grep UPDATE || echo 'UPDATE 0')"
+expect_eq "alpha updating beta's rows" "0" \
+        "$(sql_tenant alpha "WITH u AS (UPDATE messages SET body = 'x' WHERE tenant_id = 'beta' RETURNING 1) SELECT count(*) FROM u")"
+expect_eq "alpha deleting beta's rows" "0" \
+        "$(sql_tenant alpha "WITH d AS (DELETE FROM messages WHERE tenant_id = 'beta' RETURNING 1) SELECT count(*) FROM d")"
 expect_eq "beta's message intact" "beta secret" "$(sql "SELECT body FROM messages WHERE tenant_id='beta'")"
 if sql_app "TRUNCATE messages" 2>/dev/null; then fail "the workers' role could truncate"; fi
 log "passed"

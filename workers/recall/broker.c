@@ -212,31 +212,48 @@ static int control_listen(const char *path)
         return fd;
 }
 
-/* Reads what the client sent and answers every complete line. Returns -1
- * when the connection is done (closed, failed, or a line too long). */
-static int control_read(broker_t *b, int fd, char *buf, size_t *len)
+/* The connected control client and its partial line. */
+typedef struct control_client {
+        int fd;
+        char buf[LINE_MAX_LEN];
+        size_t len;
+        int skipping; /* inside a line too long: discarded up to its newline */
+} control_client_t;
+
+static int control_reply(int fd, const char *reply)
+{
+        return send(fd, reply, strlen(reply), MSG_NOSIGNAL) < 0 ||
+               send(fd, "\n", 1, MSG_NOSIGNAL) < 0;
+}
+
+/* Reads what the client sent and answers every complete line. Returns
+ * non-zero when the connection is done (closed by the client, or failed). */
+static int control_read(broker_t *b, control_client_t *cc)
 {
         char reply[LINE_MAX_LEN + 64], *nl;
-        ssize_t r;
         size_t line_len;
+        ssize_t r;
 
-        r = read(fd, buf + *len, LINE_MAX_LEN - *len);
-        if (r <= 0)
+        if ((r = read(cc->fd, cc->buf + cc->len, sizeof(cc->buf) - cc->len)) <= 0)
                 return -1;
-        *len += (size_t)r;
-        while ((nl = memchr(buf, '\n', *len))) {
+        cc->len += (size_t)r;
+        while ((nl = memchr(cc->buf, '\n', cc->len))) {
                 *nl = '\0';
-                line_len = (size_t)(nl - buf) + 1;
-                control_command(b, buf, reply, sizeof(reply) - 1);
-                strcat(reply, "\n");
-                if (send(fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
+                line_len = (size_t)(nl - cc->buf) + 1;
+                if (cc->skipping) {
+                        cc->skipping = 0;
+                        snprintf(reply, sizeof(reply), "err line too long");
+                } else {
+                        control_command(b, cc->buf, reply, sizeof(reply));
+                }
+                if (control_reply(cc->fd, reply))
                         return -1;
-                memmove(buf, buf + line_len, *len - line_len);
-                *len -= line_len;
+                memmove(cc->buf, cc->buf + line_len, cc->len - line_len);
+                cc->len -= line_len;
         }
-        if (*len == LINE_MAX_LEN) {
-                send(fd, "err line too long\n", 18, MSG_NOSIGNAL);
-                return -1;
+        if (cc->len == sizeof(cc->buf)) {
+                cc->skipping = 1;
+                cc->len = 0;
         }
         return 0;
 }
@@ -245,29 +262,28 @@ static int control_read(broker_t *b, int fd, char *buf, size_t *len)
  * >= 0), one client at a time, and the host handle's error reports. */
 static void serve(broker_t *b, int listen_fd)
 {
-        char buf[LINE_MAX_LEN];
-        size_t len = 0;
-        int client = -1;
+        control_client_t cc = {.fd = -1};
         struct pollfd pfd;
 
         while (run) {
                 rd_kafka_poll(b->rk, listen_fd < 0 ? TICK_MS : 0);
                 if (listen_fd < 0)
                         continue;
-                pfd.fd = client >= 0 ? client : listen_fd;
+                pfd.fd = cc.fd >= 0 ? cc.fd : listen_fd;
                 pfd.events = POLLIN;
                 if (poll(&pfd, 1, TICK_MS) <= 0)
                         continue; /* timeout, or EINTR from a signal */
-                if (client < 0) {
-                        client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-                        len = 0;
-                } else if (control_read(b, client, buf, &len)) {
-                        close(client);
-                        client = -1;
+                if (cc.fd < 0) {
+                        cc.fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                        cc.len = 0;
+                        cc.skipping = 0;
+                } else if (control_read(b, &cc)) {
+                        close(cc.fd);
+                        cc.fd = -1;
                 }
         }
-        if (client >= 0)
-                close(client);
+        if (cc.fd >= 0)
+                close(cc.fd);
 }
 
 int recall_cli_broker(int argc, char **argv)

@@ -81,19 +81,25 @@ static int make_dir(const char *path, mode_t mode, char *errstr, size_t errstr_s
         return 0;
 }
 
+/* The broker's control socket and PostgreSQL's socket live in DIR/run. */
+static int check_socket_dir(const recall_embedded_t *emb, char *errstr,
+                            size_t errstr_size)
+{
+        if (strlen(emb->home) <= RECALL_EMBEDDED_HOME_MAX)
+                return 0;
+        snprintf(errstr, errstr_size, "data directory '%s' is too long for the servers' "
+                 "unix sockets (at most %d bytes): use a shorter --data", emb->home,
+                 RECALL_EMBEDDED_HOME_MAX);
+        return RECALL_EINVAL;
+}
+
 int recall_embedded_prepare(const recall_embedded_t *emb, char *errstr,
                             size_t errstr_size)
 {
-        static const char *const subdirs[] = {"log", "run", "redis"};
+        static const char *const subdirs[] = {"log", "run"};
         char path[PATH_MAX];
         int r;
 
-        if (strlen(emb->home) > RECALL_EMBEDDED_HOME_MAX) {
-                snprintf(errstr, errstr_size, "data directory '%s' is too long for the "
-                         "servers' unix sockets (at most %d bytes): use a shorter --data",
-                         emb->home, RECALL_EMBEDDED_HOME_MAX);
-                return RECALL_EINVAL;
-        }
         for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
                 path_in(path, sizeof(path), emb->home, subdirs[i]);
                 if ((r = make_dir(path, 0755, errstr, errstr_size)))
@@ -220,6 +226,8 @@ int recall_embedded_broker_start(const recall_embedded_t *emb,
                               control, NULL};
         int fd = -1, r;
 
+        if ((r = check_socket_dir(emb, errstr, errstr_size)))
+                return r;
         snprintf(n, sizeof(n), "%d", partitions);
         path_in(control, sizeof(control), emb->home, "run/broker.sock");
         if ((r = start_infra(emb, "broker", argv, NULL, SIGTERM, &fd, errstr,
@@ -289,6 +297,8 @@ int recall_embedded_redis_start(const recall_embedded_t *emb, char *url,
         find_executable("redis-server", "/usr/bin/redis-server", bin, sizeof(bin));
         snprintf(port_s, sizeof(port_s), "%d", port);
         path_in(dir, sizeof(dir), emb->home, "redis");
+        if ((r = make_dir(dir, 0755, errstr, errstr_size)))
+                return r;
         path_in(logfile, sizeof(logfile), emb->home, "log/redis.log");
         if ((r = start_infra(emb, "redis", argv, NULL, SIGTERM, NULL, errstr,
                              errstr_size)))
@@ -378,8 +388,44 @@ static int chown_tree(const char *path, uid_t uid, gid_t gid)
         return r;
 }
 
-/* As root: picks the user PostgreSQL runs as, checks that it can reach the
- * data directory and hands it the cluster's files. */
+/* As root: the user PostgreSQL runs as, if it can reach the data
+ * directory. *pw points into getpwnam's static storage. */
+static int pg_user(const recall_embedded_t *emb, const char **user,
+                   struct passwd **pw, char *errstr, size_t errstr_size)
+{
+        *user = "postgres";
+        if (!(*pw = getpwnam(*user))) {
+                *user = "nobody";
+                if (!(*pw = getpwnam(*user))) {
+                        snprintf(errstr, errstr_size, "running as root and neither user "
+                                 "'postgres' nor 'nobody' exists to run PostgreSQL");
+                        return RECALL_ENOTFOUND;
+                }
+        }
+        if (!user_can_reach(*pw, emb->home)) {
+                snprintf(errstr, errstr_size, "data directory '%s' is not reachable by user "
+                         "'%s': use --data under a world-traversable path such as "
+                         "/var/lib/recall", emb->home, *user);
+                return RECALL_EINVAL;
+        }
+        return 0;
+}
+
+int recall_embedded_pg_check(const recall_embedded_t *emb, char *errstr,
+                             size_t errstr_size)
+{
+        char bindir[PATH_MAX];
+        struct passwd *pw;
+        const char *user;
+        int r;
+
+        if ((r = check_socket_dir(emb, errstr, errstr_size)) ||
+            (r = pg_bindir(bindir, sizeof(bindir), errstr, errstr_size)))
+                return r;
+        return geteuid() == 0 ? pg_user(emb, &user, &pw, errstr, errstr_size) : 0;
+}
+
+/* As root: hands the cluster's files to the user PostgreSQL runs as. */
 static int pg_hand_over(const recall_embedded_t *emb, const char **user,
                         char *errstr, size_t errstr_size)
 {
@@ -387,22 +433,10 @@ static int pg_hand_over(const recall_embedded_t *emb, const char **user,
         char path[PATH_MAX];
         struct passwd *pw;
         FILE *fp;
+        int r;
 
-        *user = "postgres";
-        if (!(pw = getpwnam(*user))) {
-                *user = "nobody";
-                if (!(pw = getpwnam(*user))) {
-                        snprintf(errstr, errstr_size, "running as root and neither user "
-                                 "'postgres' nor 'nobody' exists to run PostgreSQL");
-                        return RECALL_ENOTFOUND;
-                }
-        }
-        if (!user_can_reach(pw, emb->home)) {
-                snprintf(errstr, errstr_size, "data directory '%s' is not reachable by user "
-                         "'%s': use --data under a world-traversable path such as "
-                         "/var/lib/recall", emb->home, *user);
-                return RECALL_EINVAL;
-        }
+        if ((r = pg_user(emb, user, &pw, errstr, errstr_size)))
+                return r;
         path_in(path, sizeof(path), emb->home, "log/postgres.log");
         if ((fp = fopen(path, "a")))
                 fclose(fp);
@@ -508,7 +542,8 @@ int recall_embedded_pg_start(const recall_embedded_t *emb, char *dsn,
         int64_t deadline;
         int port, r;
 
-        if ((r = pg_bindir(bindir, sizeof(bindir), errstr, errstr_size)))
+        if ((r = check_socket_dir(emb, errstr, errstr_size)) ||
+            (r = pg_bindir(bindir, sizeof(bindir), errstr, errstr_size)))
                 return r;
         path_in(pgdir, sizeof(pgdir), emb->home, "pg");
         if ((r = make_dir(pgdir, 0700, errstr, errstr_size)))

@@ -33,12 +33,11 @@ typedef struct recall_embedded {
  * process may take it before we use it: a race we accept). */
 int recall_embedded_free_port(int *port);
 
-/* The longest data directory: PostgreSQL's socket DIR/run/.s.PGSQL.<port>
- * must fit a unix socket path (107 bytes). */
+/* The longest data directory for an embedded broker or PostgreSQL: the
+ * socket DIR/run/.s.PGSQL.<port> must fit a unix socket path (107 bytes). */
 #define RECALL_EMBEDDED_HOME_MAX 88
 
-/* Checks the length of DIR and creates DIR/log, DIR/run and DIR/redis
- * (mode 0755). */
+/* Creates DIR/log and DIR/run (mode 0755). */
 int recall_embedded_prepare(const recall_embedded_t *emb, char *errstr,
                             size_t errstr_size);
 
@@ -55,6 +54,12 @@ int recall_embedded_broker_start(const recall_embedded_t *emb,
 int recall_embedded_redis_start(const recall_embedded_t *emb, char *url,
                                 size_t url_size, char *errstr,
                                 size_t errstr_size);
+
+/* What recall_embedded_pg_start() needs before anything is started: a
+ * PostgreSQL installation and, as root, a user to run it as who can reach
+ * DIR. */
+int recall_embedded_pg_check(const recall_embedded_t *emb, char *errstr,
+                             size_t errstr_size);
 
 /* The PostgreSQL cluster in DIR/pg (initdb when DIR/pg/PG_VERSION is
  * missing), ready when it accepts connections (30 s); then makes sure the

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 {
         recall_log_init("recall", RECALL_LOG_INFO);
         if (argc < 2) {
-                usage(stderr);
+                fprintf(stderr, "recall: missing command\ntry 'recall --help'\n");
                 return 2;
         }
         if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -211,7 +211,10 @@ static int start_servers(up_t *up)
         const char *v;
         int r;
 
-        if ((r = recall_embedded_prepare(&emb, errstr, sizeof(errstr))))
+        /* fail before starting anything when PostgreSQL cannot run here */
+        if ((r = recall_embedded_prepare(&emb, errstr, sizeof(errstr))) ||
+            (!external(up, "pg.dsn") && (r = recall_embedded_pg_check(&emb, errstr,
+                                                                      sizeof(errstr)))))
                 goto fail;
         if ((v = external(up, "kafka.brokers"))) {
                 snprintf(up->brokers, sizeof(up->brokers), "%s", v);
