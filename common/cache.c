@@ -28,6 +28,7 @@
 #include "recall/cache.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 #define CONNECT_TIMEOUT_MS 1000
 #define COMMAND_TIMEOUT_MS 2000
@@ -51,14 +52,6 @@ struct recall_cache {
         int64_t failed_at_ms; /* monotonic time of the last failure, 0 none */
         int down;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval ms_tv(int ms)
 {
@@ -100,20 +93,6 @@ static void pipe_guard_leave(pipe_guard_t *g)
 }
 
 /* ---- url ---------------------------------------------------------------- */
-
-static void seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!errstr || !errstr_size)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-}
 
 static int hexval(char ch)
 {
@@ -190,7 +169,7 @@ static int parse_redis_url(recall_cache_t *cache, const char *s, char *errstr,
         if (at) {
                 colon = memchr(s, ':', (size_t)(at - s));
                 if (!colon) {
-                        seterr(errstr, errstr_size,
+                        recall_error_set(errstr, errstr_size,
                                "bad redis url: expected [user]:password@ before the host");
                         return RECALL_EINVAL;
                 }
@@ -203,7 +182,7 @@ static int parse_redis_url(recall_cache_t *cache, const char *s, char *errstr,
         if (*host == '[') {
                 host++;
                 if (!(host_end = memchr(host, ']', (size_t)(auth_end - host)))) {
-                        seterr(errstr, errstr_size, "bad redis url: unterminated '[' in host");
+                        recall_error_set(errstr, errstr_size, "bad redis url: unterminated '[' in host");
                         return RECALL_EINVAL;
                 }
                 p = host_end + 1;
@@ -213,7 +192,7 @@ static int parse_redis_url(recall_cache_t *cache, const char *s, char *errstr,
                 p = host_end;
         }
         if (host_end == host) {
-                seterr(errstr, errstr_size, "bad redis url: no host");
+                recall_error_set(errstr, errstr_size, "bad redis url: no host");
                 return RECALL_EINVAL;
         }
         if (!(cache->host = strndup(host, (size_t)(host_end - host))))
@@ -221,12 +200,12 @@ static int parse_redis_url(recall_cache_t *cache, const char *s, char *errstr,
         cache->port = 6379;
         if (p < auth_end &&
             (*p != ':' || parse_num(p + 1, (size_t)(auth_end - p - 1), 1, 65535, &cache->port))) {
-                seterr(errstr, errstr_size, "bad redis url: bad port");
+                recall_error_set(errstr, errstr_size, "bad redis url: bad port");
                 return RECALL_EINVAL;
         }
         if (*auth_end && auth_end[1] &&
             parse_num(auth_end + 1, strlen(auth_end + 1), 0, INT_MAX, &cache->db)) {
-                seterr(errstr, errstr_size, "bad redis url: bad database number '%s'",
+                recall_error_set(errstr, errstr_size, "bad redis url: bad database number '%s'",
                        auth_end + 1);
                 return RECALL_EINVAL;
         }
@@ -234,10 +213,10 @@ static int parse_redis_url(recall_cache_t *cache, const char *s, char *errstr,
                  strchr(cache->host, ':') ? "[%s]:%d" : "%s:%d", cache->host, cache->port);
         return 0;
 bad_escape:
-        seterr(errstr, errstr_size, "bad redis url: bad %%-escape in user or password");
+        recall_error_set(errstr, errstr_size, "bad redis url: bad %%-escape in user or password");
         return RECALL_EINVAL;
 nomem:
-        seterr(errstr, errstr_size, "out of memory");
+        recall_error_set(errstr, errstr_size, "out of memory");
         return RECALL_ENOMEM;
 }
 
@@ -246,21 +225,21 @@ recall_cache_t *recall_cache_new(const char *url, char *errstr, size_t errstr_si
         recall_cache_t *cache;
 
         if (!url) {
-                seterr(errstr, errstr_size, "no redis url");
+                recall_error_set(errstr, errstr_size, "no redis url");
                 return NULL;
         }
         if (!(cache = calloc(1, sizeof(*cache)))) {
-                seterr(errstr, errstr_size, "out of memory");
+                recall_error_set(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         if (!strncmp(url, "unix://", 7)) {
                 if (url[7] != '/' || !url[8]) {
-                        seterr(errstr, errstr_size,
+                        recall_error_set(errstr, errstr_size,
                                "bad redis url: expected unix:///path/to/socket");
                         goto fail;
                 }
                 if (!(cache->path = strdup(url + 7))) {
-                        seterr(errstr, errstr_size, "out of memory");
+                        recall_error_set(errstr, errstr_size, "out of memory");
                         goto fail;
                 }
                 snprintf(cache->where, sizeof(cache->where), "%s", cache->path);
@@ -268,7 +247,7 @@ recall_cache_t *recall_cache_new(const char *url, char *errstr, size_t errstr_si
                 if (parse_redis_url(cache, url + 8, errstr, errstr_size))
                         goto fail;
         } else {
-                seterr(errstr, errstr_size,
+                recall_error_set(errstr, errstr_size,
                        "bad redis url: expected redis://host[:port][/db] or unix:///path");
                 goto fail;
         }
@@ -314,7 +293,7 @@ static void cache_failed(recall_cache_t *cache, const char *what, const char *de
         else
                 recall_log_debug("redis at '%s': %s: %s", cache->where, what, detail);
         cache->down = 1;
-        cache->failed_at_ms = now_ms();
+        cache->failed_at_ms = recall_time_mono_ms();
         if (cache->c) {
                 redisFree(cache->c);
                 cache->c = NULL;
@@ -347,7 +326,7 @@ static int cache_connect(recall_cache_t *cache)
 
         if (cache->c)
                 return 0;
-        if (cache->failed_at_ms && now_ms() - cache->failed_at_ms < RECONNECT_MIN_MS)
+        if (cache->failed_at_ms && recall_time_mono_ms() - cache->failed_at_ms < RECONNECT_MIN_MS)
                 return RECALL_EIO;
         if (cache->path)
                 cache->c = redisConnectUnixWithTimeout(cache->path, ms_tv(CONNECT_TIMEOUT_MS));

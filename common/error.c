@@ -1,4 +1,7 @@
 /* error.c: descriptions of recall's error codes. */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "recall/error.h"
 
 const char *recall_error_str(int err)
@@ -19,4 +22,15 @@ const char *recall_error_str(int err)
 int recall_error_retriable(int err)
 {
         return err == RECALL_EIO || err == RECALL_ETIMEOUT;
+}
+
+void recall_error_set(char *errstr, size_t errstr_size, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!errstr || !errstr_size)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(errstr, errstr_size, fmt, ap);
+        va_end(ap);
 }

@@ -31,6 +31,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 #define SEND_RETRY_MS 10000    /* how long a full queue is waited out */
 #define FLUSH_TIMEOUT_MS 30000 /* per batch, before offsets are stored */
@@ -80,21 +81,6 @@ struct recall_consumer {
         int rc; /* error of a batch processed by the rebalance callback */
         recall_consumer_stats_t stats;
 };
-
-static int64_t monotonic_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-        nanosleep(&ts, NULL);
-}
 
 /* ---- configuration ----------------------------------------------------- */
 
@@ -285,7 +271,7 @@ static int producer_send(recall_producer_t *producer, const char *topic,
                          const void *key, size_t key_len, const void *value,
                          size_t value_len, rd_kafka_headers_t *headers)
 {
-        int64_t deadline = monotonic_ms() + SEND_RETRY_MS;
+        int64_t deadline = recall_time_mono_ms() + SEND_RETRY_MS;
         rd_kafka_resp_err_t err;
 
         for (;;) {
@@ -296,7 +282,7 @@ static int producer_send(recall_producer_t *producer, const char *topic,
                                         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
                 if (!err)
                         return 0; /* headers owned by the message now */
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || monotonic_ms() >= deadline)
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || recall_time_mono_ms() >= deadline)
                         break;
                 rd_kafka_poll(producer->client.rk, 100);
         }
@@ -428,10 +414,10 @@ static void drop_batch(recall_consumer_t *consumer)
  * the partitions and the offsets are refused (redelivery, not loss). */
 static void backoff(volatile sig_atomic_t *run, int ms)
 {
-        int64_t until = monotonic_ms() + ms, left;
+        int64_t until = recall_time_mono_ms() + ms, left;
 
-        while (*run && (left = until - monotonic_ms()) > 0)
-                sleep_ms(left < 100 ? (int)left : 100);
+        while (*run && (left = until - recall_time_mono_ms()) > 0)
+                recall_time_sleep_ms(left < 100 ? (int)left : 100);
 }
 
 /* Produces the dead letters of the batch; n_dlq counts them. */
@@ -711,7 +697,7 @@ static void log_stats(const recall_consumer_t *consumer)
 int recall_consumer_run(recall_consumer_t *consumer, recall_batch_fn fn,
                         void *opaque, volatile sig_atomic_t *run)
 {
-        int64_t next_stats = monotonic_ms() + consumer->stats_interval_ms;
+        int64_t next_stats = recall_time_mono_ms() + consumer->stats_interval_ms;
         int rc = 0;
 
         consumer->fn = fn;
@@ -724,9 +710,9 @@ int recall_consumer_run(recall_consumer_t *consumer, recall_batch_fn fn,
                 if (consumer->n_msgs && (rc = process_batch(consumer)))
                         break;
                 rd_kafka_poll(consumer->producer->client.rk, 0);
-                if (monotonic_ms() >= next_stats) {
+                if (recall_time_mono_ms() >= next_stats) {
                         log_stats(consumer);
-                        next_stats = monotonic_ms() + consumer->stats_interval_ms;
+                        next_stats = recall_time_mono_ms() + consumer->stats_interval_ms;
                 }
         }
         drop_batch(consumer); /* only after an error: redelivered later */

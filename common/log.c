@@ -19,6 +19,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 static char log_proc[64] = "recall";
 static recall_log_level_t log_level = RECALL_LOG_INFO;

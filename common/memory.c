@@ -22,6 +22,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/memory.h"
+#include "recall/time.h"
 
 #define HEADER_SIZE 5
 /* A memory is a few hundred KiB at most; anything claiming more is corrupt
@@ -210,20 +211,6 @@ out:
 
 /* ---- decoding ---------------------------------------------------------- */
 
-static void seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!errstr || !errstr_size)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-}
-
 static int key_is(const msgpack_object *key, const char *name)
 {
         size_t len = strlen(name);
@@ -268,7 +255,7 @@ static int walk_map(const msgpack_object *o, const char *const *names, size_t n,
         int rc;
 
         if (o->type != MSGPACK_OBJECT_MAP) {
-                seterr(errstr, errstr_size, "%s is not a map", what);
+                recall_error_set(errstr, errstr_size, "%s is not a map", what);
                 return RECALL_EINVAL;
         }
         for (i = 0; i < o->via.map.size; i++) {
@@ -279,22 +266,22 @@ static int walk_map(const msgpack_object *o, const char *const *names, size_t n,
                 if (k == n)
                         continue;
                 if (seen & (1u << k)) {
-                        seterr(errstr, errstr_size, "%s: duplicate key '%s'", what, names[k]);
+                        recall_error_set(errstr, errstr_size, "%s: duplicate key '%s'", what, names[k]);
                         return RECALL_EINVAL;
                 }
                 seen |= 1u << k;
                 if ((rc = field(ctx, k, &kv->val))) {
                         if (rc == RECALL_ENOMEM)
-                                seterr(errstr, errstr_size, "out of memory");
+                                recall_error_set(errstr, errstr_size, "out of memory");
                         else
-                                seterr(errstr, errstr_size, "%s: bad value of '%s'", what,
+                                recall_error_set(errstr, errstr_size, "%s: bad value of '%s'", what,
                                        names[k]);
                         return rc;
                 }
         }
         for (k = 0; k < n; k++) {
                 if (!(seen & (1u << k))) {
-                        seterr(errstr, errstr_size, "%s: missing key '%s'", what, names[k]);
+                        recall_error_set(errstr, errstr_size, "%s: missing key '%s'", what, names[k]);
                         return RECALL_EINVAL;
                 }
         }
@@ -329,7 +316,7 @@ static int decode_turns(recall_memory_t *mem, const msgpack_object *val, char *e
         if (!val->via.array.size)
                 return 0;
         if (!(mem->turns = calloc(val->via.array.size, sizeof(*mem->turns)))) {
-                seterr(errstr, errstr_size, "out of memory");
+                recall_error_set(errstr, errstr_size, "out of memory");
                 return RECALL_ENOMEM;
         }
         mem->cap_turns = val->via.array.size;
@@ -385,36 +372,36 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len, char *errstr
 
         msgpack_unpacked_init(&unp);
         if (!b || len < HEADER_SIZE) {
-                seterr(errstr, errstr_size, "blob too short (%zu bytes)", len);
+                recall_error_set(errstr, errstr_size, "blob too short (%zu bytes)", len);
                 goto fail;
         }
         if (b[0] != RECALL_MEMORY_FORMAT) {
-                seterr(errstr, errstr_size, "blob format %u, expected %u", b[0],
+                recall_error_set(errstr, errstr_size, "blob format %u, expected %u", b[0],
                        RECALL_MEMORY_FORMAT);
                 goto fail;
         }
         raw_len = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
         if (!raw_len || raw_len > RAW_MAX || len - HEADER_SIZE > (size_t)LZ4_MAX_INPUT_SIZE) {
-                seterr(errstr, errstr_size, "blob claims %u raw bytes", raw_len);
+                recall_error_set(errstr, errstr_size, "blob claims %u raw bytes", raw_len);
                 goto fail;
         }
         if (!(raw = malloc(raw_len))) {
-                seterr(errstr, errstr_size, "out of memory");
+                recall_error_set(errstr, errstr_size, "out of memory");
                 goto fail;
         }
         n = LZ4_decompress_safe((const char *)b + HEADER_SIZE, raw, (int)(len - HEADER_SIZE),
                                 (int)raw_len);
         if (n < 0 || (uint32_t)n != raw_len) {
-                seterr(errstr, errstr_size, "blob does not decompress to its %u bytes", raw_len);
+                recall_error_set(errstr, errstr_size, "blob does not decompress to its %u bytes", raw_len);
                 goto fail;
         }
         if (msgpack_unpack_next(&unp, raw, raw_len, &off) != MSGPACK_UNPACK_SUCCESS ||
             off != raw_len) {
-                seterr(errstr, errstr_size, "blob is not one msgpack object");
+                recall_error_set(errstr, errstr_size, "blob is not one msgpack object");
                 goto fail;
         }
         if (!(mem = calloc(1, sizeof(*mem)))) {
-                seterr(errstr, errstr_size, "out of memory");
+                recall_error_set(errstr, errstr_size, "out of memory");
                 goto fail;
         }
         dc.mem = mem;
@@ -424,7 +411,7 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len, char *errstr
             decode_turns(mem, dc.messages, errstr, errstr_size))
                 goto fail;
         if (mem->message_count < (int64_t)mem->n_turns) {
-                seterr(errstr, errstr_size, "memory: message_count %lld below %zu messages",
+                recall_error_set(errstr, errstr_size, "memory: message_count %lld below %zu messages",
                        (long long)mem->message_count, mem->n_turns);
                 goto fail;
         }

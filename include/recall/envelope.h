@@ -73,12 +73,4 @@ int recall_inbound_parse(const json_t *root, size_t body_max,
  * inbound): the ones that ask for a reply. */
 int recall_inbound_from_lead(const recall_inbound_t *msg);
 
-/* ISO-8601 parse/format. Parse accepts fractional seconds and a zone;
- * format writes "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 25 bytes). */
-int recall_time_parse_iso8601(const char *s, int64_t *at_ms);
-void recall_time_format_iso8601(int64_t at_ms, char *buf, size_t size);
-
-/* Milliseconds since the epoch, wall clock. */
-int64_t recall_time_now_ms(void);
-
 #endif

@@ -7,6 +7,8 @@
 #ifndef RECALL_ERROR_H
 #define RECALL_ERROR_H
 
+#include <stddef.h>
+
 enum {
         RECALL_OK        = 0,
         RECALL_EINVAL    = -1, /* bad argument or bad input: not worth a retry */
@@ -23,5 +25,10 @@ const char *recall_error_str(int err);
 
 /* Non-zero when err is worth retrying with the same input. */
 int recall_error_retriable(int err);
+
+/* Formats an error message into errstr (nothing when errstr is NULL or its
+ * size 0): the errstr/errstr_size convention of constructors. */
+void recall_error_set(char *errstr, size_t errstr_size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 #endif

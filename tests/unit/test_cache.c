@@ -26,25 +26,11 @@
 
 #include "recall/cache.h"
 #include "recall/error.h"
+#include "recall/time.h"
 
 #define REDIS_SERVER "/usr/bin/redis-server"
 
 static pid_t servers[2] = {-1, -1};
-
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-        nanosleep(&ts, NULL);
-}
 
 static int free_port(void)
 {
@@ -111,7 +97,7 @@ static pid_t start_redis(int port, const char *opt, const char *val, const char 
                         if (up)
                                 return pid;
                 }
-                sleep_ms(50);
+                recall_time_sleep_ms(50);
         }
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
@@ -267,10 +253,10 @@ static void random_text(char *buf, size_t size, uint64_t *seed)
 /* Every call must give up within a second while Redis is down. */
 #define ASSERT_FAST_EIO(call)                                                                      \
         do {                                                                                       \
-                int64_t t0_ = mono_ms();                                                           \
+                int64_t t0_ = recall_time_mono_ms();                                                           \
                 assert_int_equal((call), RECALL_EIO);                                              \
-                if (mono_ms() - t0_ >= 1000)                                                       \
-                        fail_msg("%s took %lld ms", #call, (long long)(mono_ms() - t0_));          \
+                if (recall_time_mono_ms() - t0_ >= 1000)                                                       \
+                        fail_msg("%s took %lld ms", #call, (long long)(recall_time_mono_ms() - t0_));          \
         } while (0)
 
 static void test_round_trip_and_outage(void **state)
@@ -358,14 +344,14 @@ static void test_round_trip_and_outage(void **state)
         ASSERT_FAST_EIO(recall_cache_put_memories(cache, mems, ttl, 3));
         ASSERT_FAST_EIO(recall_cache_delete_contact(cache, "t1", "a"));
         ASSERT_FAST_EIO(recall_cache_ping(cache));
-        sleep_ms(1100);
+        recall_time_sleep_ms(1100);
         ASSERT_FAST_EIO(recall_cache_ping(cache)); /* a real, refused connect */
 
         /* Redis is back: calls within a second of the last failure are
          * still refused without trying, then the cache reconnects. */
         servers[0] = start_redis(port, NULL, NULL, NULL);
         ASSERT_FAST_EIO(recall_cache_ping(cache));
-        sleep_ms(1100);
+        recall_time_sleep_ms(1100);
         assert_int_equal(recall_cache_ping(cache), 0);
         assert_int_equal(recall_cache_get_memories(cache, tenants, contacts, 3, out), 0);
         for (int i = 0; i < 3; i++)

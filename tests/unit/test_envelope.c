@@ -17,6 +17,7 @@
 
 #include "recall/envelope.h"
 #include "recall/error.h"
+#include "recall/time.h"
 
 #define EXAMPLE                                                                          \
         "{\"type\":\"InboundMessage\",\"locationId\":\"demo\",\"contactId\":\"c-001\","     \

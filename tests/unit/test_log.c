@@ -17,6 +17,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 static int saved_stderr = -1;
 static int capture_fd = -1;

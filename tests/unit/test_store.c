@@ -35,6 +35,7 @@
 
 #include "recall/error.h"
 #include "recall/store.h"
+#include "recall/time.h"
 
 static struct {
         int up;               /* the cluster is running */
@@ -91,13 +92,6 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 {
         (void)st, (void)flag, (void)ftw;
         return remove(path);
-}
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
 }
 
 /* Runs sql on a new connection to dsn; 0 when it succeeded. */
@@ -188,7 +182,7 @@ static int start_cluster(void **state)
                         fprintf(stderr, "postgres did not start: see %s/log\n", pg.dir);
                         goto fail;
                 }
-                sleep_ms(50);
+                recall_time_sleep_ms(50);
         }
         if (sql_exec(dsn, "CREATE DATABASE recall") ||
             sql_exec(dsn, "CREATE ROLE recall_app LOGIN"))
@@ -557,7 +551,7 @@ static void test_reconnect(void **state)
         assert_int_equal(sql_exec(pg.admin_dsn, "SELECT pg_terminate_backend(pid)"
                                                 " FROM pg_stat_activity"
                                                 " WHERE application_name = 'victim'"), 0);
-        sleep_ms(100);
+        recall_time_sleep_ms(100);
         assert_int_equal(recall_store_begin(store), 0);
         assert_int_equal(recall_store_set_tenant(store, "rc"), 0);
         assert_int_equal(recall_store_tenant_get(store, "rc", &t), 0);

@@ -22,6 +22,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/memory_read.h"
+#include "recall/time.h"
 
 #define TENANT_SLOTS 64
 #define TENANT_TTL_MS 30000

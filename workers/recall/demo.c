@@ -13,6 +13,7 @@
 #include "recall/error.h"
 #include "recall/memory_read.h"
 #include "recall/store.h"
+#include "recall/time.h"
 
 static const char usage[] =
         "usage: recall demo [--wait SECONDS] [options]\n\n"

@@ -34,6 +34,7 @@
 #include "embedded.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 #define PROBE_INTERVAL_MS 100
 #define BROKER_TIMEOUT_MS 15000
@@ -108,13 +109,6 @@ int recall_embedded_prepare(const recall_embedded_t *emb, char *errstr,
         return 0;
 }
 
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
 /* One step of a readiness wait: RECALL_EIO when the child died, RECALL_
  * ETIMEOUT when a signal asked us to stop or the deadline passed, 0 to go
  * on. */
@@ -134,7 +128,7 @@ static int still_waiting(const recall_embedded_t *emb, const char *name,
                 snprintf(errstr, errstr_size, "interrupted while starting '%s'", name);
                 return RECALL_ETIMEOUT;
         }
-        if (recall_supervisor_now_ms() >= deadline) {
+        if (recall_time_mono_ms() >= deadline) {
                 snprintf(errstr, errstr_size, "'%s' not ready within %d s: see '%s/log/%s.log'",
                          name, timeout_ms / 1000, emb->home, name);
                 return RECALL_ETIMEOUT;
@@ -173,7 +167,7 @@ static int read_announcement(const recall_embedded_t *emb, const char *name,
                              int fd, const char *prefix, char *out,
                              size_t out_size, char *errstr, size_t errstr_size)
 {
-        int64_t deadline = recall_supervisor_now_ms() + BROKER_TIMEOUT_MS;
+        int64_t deadline = recall_time_mono_ms() + BROKER_TIMEOUT_MS;
         char buf[4096];
         size_t len = 0, plen = strlen(prefix);
         int r;
@@ -190,7 +184,7 @@ static int read_announcement(const recall_embedded_t *emb, const char *name,
                         if (n < 0 && errno == EINTR)
                                 continue;
                         /* stdout closed: it is exiting, still_waiting says so */
-                        sleep_ms(PROBE_INTERVAL_MS);
+                        recall_time_sleep_ms(PROBE_INTERVAL_MS);
                         continue;
                 }
                 len += (size_t)n;
@@ -303,7 +297,7 @@ int recall_embedded_redis_start(const recall_embedded_t *emb, char *url,
         if ((r = start_infra(emb, "redis", argv, NULL, SIGTERM, NULL, errstr,
                              errstr_size)))
                 return r;
-        deadline = recall_supervisor_now_ms() + REDIS_TIMEOUT_MS;
+        deadline = recall_time_mono_ms() + REDIS_TIMEOUT_MS;
         while (!(r = still_waiting(emb, "redis", deadline, REDIS_TIMEOUT_MS, errstr,
                                    errstr_size))) {
                 if (redis_ping(port) == 0) {
@@ -311,7 +305,7 @@ int recall_embedded_redis_start(const recall_embedded_t *emb, char *url,
                         recall_log_info("redis ready on 127.0.0.1:%d", port);
                         return 0;
                 }
-                sleep_ms(PROBE_INTERVAL_MS);
+                recall_time_sleep_ms(PROBE_INTERVAL_MS);
         }
         return r;
 }
@@ -567,12 +561,12 @@ int recall_embedded_pg_start(const recall_embedded_t *emb, char *dsn,
                 return r;
         snprintf(ping, sizeof(ping), "host=127.0.0.1 port=%d dbname=postgres user=postgres "
                  "connect_timeout=2", port);
-        deadline = recall_supervisor_now_ms() + PG_TIMEOUT_MS;
+        deadline = recall_time_mono_ms() + PG_TIMEOUT_MS;
         while (!(r = still_waiting(emb, "postgres", deadline, PG_TIMEOUT_MS, errstr,
                                    errstr_size))) {
                 if (PQping(ping) == PQPING_OK)
                         break;
-                sleep_ms(PROBE_INTERVAL_MS);
+                recall_time_sleep_ms(PROBE_INTERVAL_MS);
         }
         if (r || (r = pg_bootstrap(port, errstr, errstr_size)))
                 return r;

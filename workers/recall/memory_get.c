@@ -11,6 +11,7 @@
 #include "recall/error.h"
 #include "recall/memory_read.h"
 #include "recall/store.h"
+#include "recall/time.h"
 
 static const char usage[] =
         "usage: recall memory get --tenant T --contact C [--json] [options]\n\n"

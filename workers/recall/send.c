@@ -11,6 +11,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 
 static const char usage[] =
         "usage: recall send --tenant T --contact C [options] TEXT\n\n"

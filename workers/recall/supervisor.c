@@ -28,6 +28,7 @@
 
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/time.h"
 #include "supervisor.h"
 
 #define BACKOFF_BASE_MS 1000
@@ -71,21 +72,6 @@ struct recall_supervisor {
 
 /* What the child reports on the status pipe when a step before exec fails. */
 enum { STEP_REDIRECT = 1, STEP_IDENTITY, STEP_EXEC };
-
-int64_t recall_supervisor_now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
 
 int recall_supervisor_backoff(int *failures, int64_t ran_ms)
 {
@@ -354,7 +340,7 @@ int recall_supervisor_start(recall_supervisor_t *sup, const char *name,
                        &c->pid)))
                 return r;
         c->starts++;
-        c->started_ms = recall_supervisor_now_ms();
+        c->started_ms = recall_time_mono_ms();
         c->restart_at_ms = 0;
         return 0;
 }
@@ -395,7 +381,7 @@ static void child_exited(recall_supervisor_t *sup, child_t *c, int64_t now)
 
 int recall_supervisor_tick(recall_supervisor_t *sup)
 {
-        int64_t now = recall_supervisor_now_ms();
+        int64_t now = recall_time_mono_ms();
 
         for (size_t i = 0; i < sup->n; i++) {
                 child_t *c = &sup->children[i];
@@ -438,7 +424,7 @@ int recall_supervisor_status(const recall_supervisor_t *sup, const char *name,
  * kills the process group of each one left. Returns how many were killed. */
 static int stop_children(child_t **cs, size_t n, int timeout_ms)
 {
-        int64_t deadline = recall_supervisor_now_ms() + timeout_ms;
+        int64_t deadline = recall_time_mono_ms() + timeout_ms;
         size_t left = 0;
         int killed = 0;
 
@@ -451,9 +437,9 @@ static int stop_children(child_t **cs, size_t n, int timeout_ms)
                 for (size_t i = 0; i < n; i++)
                         if (cs[i]->pid && !reap(cs[i], WNOHANG))
                                 left++;
-                if (!left || recall_supervisor_now_ms() >= deadline)
+                if (!left || recall_time_mono_ms() >= deadline)
                         break;
-                sleep_ms(REAP_POLL_MS);
+                recall_time_sleep_ms(REAP_POLL_MS);
         }
         for (size_t i = 0; i < n; i++) {
                 if (!cs[i]->pid)
@@ -520,9 +506,9 @@ int recall_supervisor_run(const recall_child_spec_t *spec, int timeout_ms,
         }
         if ((r = spawn(c.name, c.argv, c.env, spec->log_path, &c.id, NULL, &c.pid)))
                 goto out;
-        deadline = recall_supervisor_now_ms() + timeout_ms;
+        deadline = recall_time_mono_ms() + timeout_ms;
         while (!reap(&c, WNOHANG)) {
-                if (recall_supervisor_now_ms() >= deadline) {
+                if (recall_time_mono_ms() >= deadline) {
                         recall_log_error("'%s' did not finish within %d ms: killing it",
                                          c.name, timeout_ms);
                         kill(-c.pid, SIGKILL);
@@ -530,7 +516,7 @@ int recall_supervisor_run(const recall_child_spec_t *spec, int timeout_ms,
                         r = RECALL_ETIMEOUT;
                         break;
                 }
-                sleep_ms(REAP_POLL_MS);
+                recall_time_sleep_ms(REAP_POLL_MS);
         }
         *status = c.last_status;
 out:

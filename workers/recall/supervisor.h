@@ -107,7 +107,4 @@ int recall_supervisor_backoff(int *failures, int64_t ran_ms);
 /* A waitpid status as text: "exit code 3", "signal 9 (Killed)". */
 void recall_supervisor_describe_status(int status, char *buf, size_t size);
 
-/* Monotonic clock in milliseconds. */
-int64_t recall_supervisor_now_ms(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/store.h"
+#include "recall/time.h"
 
 static const char usage[] =
         "usage: recall tenant add ID [--name NAME] [options]\n"

@@ -31,6 +31,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/store.h"
+#include "recall/time.h"
 #include "supervisor.h"
 
 #define TICK_MS 200
@@ -81,13 +82,6 @@ static void on_signal(int sig)
         if (!run)
                 _exit(128 + sig); /* second signal: stop at once */
         run = 0;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
 }
 
 /* -1 to go on, else the exit code. */
@@ -406,7 +400,7 @@ static int supervise(up_t *up)
         while (run) {
                 if (recall_supervisor_tick(up->sup))
                         return 1;
-                sleep_ms(TICK_MS);
+                recall_time_sleep_ms(TICK_MS);
         }
         recall_log_info("stopping the stack");
         return 0;
