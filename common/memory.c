@@ -22,6 +22,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/memory.h"
+#include "recall/qualify.h"
 #include "recall/time.h"
 
 #define HEADER_SIZE 5
@@ -37,6 +38,7 @@ recall_memory_t *recall_memory_new(const char *tenant_id, const char *contact_id
                 return NULL;
         if (!(mem = calloc(1, sizeof(*mem))))
                 return NULL;
+        mem->returning_gap_s = -1;
         mem->tenant_id = strdup(tenant_id);
         mem->contact_id = strdup(contact_id);
         if (!mem->tenant_id || !mem->contact_id) {
@@ -62,7 +64,28 @@ void recall_memory_destroy(recall_memory_t *mem)
         free(mem->turns);
         free(mem->tenant_id);
         free(mem->contact_id);
+        free(mem->qualification);
+        free(mem->lead_type);
         free(mem);
+}
+
+int recall_memory_set_profile(recall_memory_t *mem, const char *qualification,
+                              const char *lead_type, int64_t returning_gap_s)
+{
+        char *q = qualification ? strdup(qualification) : NULL;
+        char *lt = lead_type ? strdup(lead_type) : NULL;
+
+        if ((qualification && !q) || (lead_type && !lt)) {
+                free(q);
+                free(lt);
+                return RECALL_ENOMEM;
+        }
+        free(mem->qualification);
+        free(mem->lead_type);
+        mem->qualification = q;
+        mem->lead_type = lt;
+        mem->returning_gap_s = returning_gap_s;
+        return 0;
 }
 
 /* Drops the oldest turns so that at most keep remain. */
@@ -143,9 +166,15 @@ static int pack_kv_int(msgpack_packer *pk, const char *key, int64_t val)
         return pack_str(pk, key) || msgpack_pack_int64(pk, val);
 }
 
+/* A string, or nil for NULL. */
+static int pack_kv_opt_str(msgpack_packer *pk, const char *key, const char *val)
+{
+        return pack_str(pk, key) || (val ? pack_str(pk, val) : msgpack_pack_nil(pk));
+}
+
 static int pack_memory(msgpack_packer *pk, const recall_memory_t *mem)
 {
-        if (msgpack_pack_map(pk, 6) || pack_kv_int(pk, "v", RECALL_MEMORY_FORMAT) ||
+        if (msgpack_pack_map(pk, 9) || pack_kv_int(pk, "v", RECALL_MEMORY_FORMAT) ||
             pack_kv_str(pk, "tenant_id", mem->tenant_id) ||
             pack_kv_str(pk, "contact_id", mem->contact_id) ||
             pack_kv_int(pk, "message_count", mem->message_count) ||
@@ -160,7 +189,11 @@ static int pack_memory(msgpack_packer *pk, const recall_memory_t *mem)
                     pack_kv_str(pk, "body", turn->body) || pack_kv_int(pk, "at_ms", turn->at_ms))
                         return -1;
         }
-        return 0;
+        return pack_kv_opt_str(pk, "qualification", mem->qualification) ||
+                       pack_kv_opt_str(pk, "lead_type", mem->lead_type) ||
+                       pack_kv_int(pk, "returning_gap_s", mem->returning_gap_s)
+                       ? -1
+                       : 0;
 }
 
 int recall_memory_encode(const recall_memory_t *mem, unsigned char **blob, size_t *len)
@@ -228,6 +261,16 @@ static int get_str(const msgpack_object *o, char **out)
         if (!(*out = strndup(o->via.str.ptr, o->via.str.size)))
                 return RECALL_ENOMEM;
         return 0;
+}
+
+/* A string or nil (NULL). */
+static int get_opt_str(const msgpack_object *o, char **out)
+{
+        if (o->type == MSGPACK_OBJECT_NIL) {
+                *out = NULL;
+                return 0;
+        }
+        return get_str(o, out);
 }
 
 static int get_int(const msgpack_object *o, int64_t *out)
@@ -333,8 +376,10 @@ static int decode_turns(recall_memory_t *mem, const msgpack_object *val, char *e
         return 0;
 }
 
-static const char *const memory_keys[] = {"v",             "tenant_id",  "contact_id",
-                                          "message_count", "last_at_ms", "messages"};
+static const char *const memory_keys[] = {
+        "v",        "tenant_id",     "contact_id", "message_count",  "last_at_ms",
+        "messages", "qualification", "lead_type",  "returning_gap_s",
+};
 
 static int memory_field(void *ctx, size_t idx, const msgpack_object *val)
 {
@@ -350,11 +395,14 @@ static int memory_field(void *ctx, size_t idx, const msgpack_object *val)
         case 2: return get_str(val, &dc->mem->contact_id);
         case 3: return get_int(val, &dc->mem->message_count);
         case 4: return get_int(val, &dc->mem->last_at_ms);
-        default:
+        case 5:
                 if (val->type != MSGPACK_OBJECT_ARRAY)
                         return RECALL_EINVAL;
                 dc->messages = val;
                 return 0;
+        case 6: return get_opt_str(val, &dc->mem->qualification);
+        case 7: return get_opt_str(val, &dc->mem->lead_type);
+        default: return get_int(val, &dc->mem->returning_gap_s);
         }
 }
 
@@ -406,7 +454,8 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len, char *errstr
         }
         dc.mem = mem;
         dc.messages = NULL;
-        if (walk_map(&unp.data, memory_keys, 6, memory_field, &dc, "memory", errstr,
+        if (walk_map(&unp.data, memory_keys, sizeof(memory_keys) / sizeof(memory_keys[0]),
+                     memory_field, &dc, "memory", errstr,
                      errstr_size) ||
             decode_turns(mem, dc.messages, errstr, errstr_size))
                 goto fail;
@@ -427,8 +476,58 @@ fail:
 
 /* ---- JSON view --------------------------------------------------------- */
 
-/* NULL on allocation failure, or when a string is not UTF-8 (jansson refuses
- * it; inputs are validated on the way in, so that means corruption). */
+/* The qualification part of the JSON view, derived from the stored state. */
+static int add_profile(json_t *root, const recall_memory_t *mem)
+{
+        recall_qualify_t *q = NULL;
+        recall_question_t next;
+        json_t *doc = NULL, *full = NULL, *answered = NULL;
+        unsigned bits;
+        int bad;
+
+        if (mem->qualification) {
+                if (!(doc = json_loads(mem->qualification, 0, NULL)) ||
+                    !(q = recall_qualify_from_json(doc, NULL, 0)))
+                        goto fail;
+        } else if (!(q = recall_qualify_new())) {
+                goto fail;
+        }
+        if (!(full = recall_qualify_to_json(q)) || !(answered = json_array()))
+                goto fail;
+        bits = recall_qualify_answered(q);
+        for (int n = 1; n <= 7; n++)
+                if (bits & (1u << (n - 1)) && json_array_append_new(answered, json_integer(n)))
+                        goto fail;
+        next = recall_qualify_next_question(q, mem->lead_type);
+        bad = json_object_set(root, "qualification", json_object_get(full, "qualification")) ||
+              json_object_set_new(root, "temperature", json_string(recall_qualify_temperature(q))) ||
+              json_object_set(root, "answered", answered) ||
+              json_object_set_new(root, "next_question",
+                                  next.number ? json_pack("{s:i, s:s, s:s}", "number", next.number,
+                                                          "key", next.key, "text", next.text)
+                                              : json_null()) ||
+              json_object_set_new(root, "returning",
+                                  mem->returning_gap_s >= 0
+                                          ? json_pack("{s:I}", "gap_seconds",
+                                                      (json_int_t)mem->returning_gap_s)
+                                          : json_null()) ||
+              json_object_set(root, "facts", json_object_get(full, "facts"));
+        json_decref(answered);
+        json_decref(full);
+        json_decref(doc);
+        recall_qualify_destroy(q);
+        return bad ? -1 : 0;
+fail:
+        json_decref(answered);
+        json_decref(full);
+        json_decref(doc);
+        recall_qualify_destroy(q);
+        return -1;
+}
+
+/* NULL on allocation failure, when a string is not UTF-8 (jansson refuses
+ * it; inputs are validated on the way in, so that means corruption), or when
+ * the qualification state does not parse. */
 json_t *recall_memory_to_json(const recall_memory_t *mem)
 {
         json_t *root, *msgs, *msg;
@@ -460,7 +559,7 @@ json_t *recall_memory_to_json(const recall_memory_t *mem)
                 return NULL;
         }
         /* json_object_set_new consumes msgs, even when it fails */
-        if (json_object_set_new(root, "messages", msgs)) {
+        if (json_object_set_new(root, "messages", msgs) || add_profile(root, mem)) {
                 json_decref(root);
                 return NULL;
         }

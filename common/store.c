@@ -49,15 +49,22 @@ enum store_stmt {
         ST_TENANT_GET,
         ST_TENANT_ADD,
         ST_TENANT_LIST,
+        ST_TENANT_SET_GAZ,
+        ST_TENANT_GAZ,
+        ST_QUALIFY,
+        ST_OUTBOX_ADD,
+        ST_OUTBOX_GET,
         ST_MSG_INSERT,
         ST_MSG_SEEN,
         ST_MARK_DONE,
         ST_CONTACT,
+        ST_CONTACT_COUNT,
         ST_WINDOW,
         ST__COUNT
 };
 
-#define TENANT_COLUMNS "tenant_id, name, history_window, cache_ttl_days, " AT_MS("created_at")
+#define TENANT_COLUMNS \
+        "tenant_id, name, history_window, cache_ttl_days, " AT_MS("created_at") ", session_gap_s"
 
 static const struct {
         const char *name;
@@ -72,10 +79,16 @@ static const struct {
                 " ON CONFLICT (tenant_id) DO NOTHING RETURNING 1"},
         [ST_TENANT_LIST] = {"recall_tenant_list",
                 "SELECT " TENANT_COLUMNS " FROM tenants ORDER BY tenant_id"},
+        [ST_TENANT_SET_GAZ] = {"recall_tenant_set_gaz",
+                "UPDATE tenants SET gazetteer = $2 WHERE tenant_id = $1 RETURNING 1"},
+        [ST_TENANT_GAZ] = {"recall_tenant_gaz",
+                "SELECT gazetteer FROM tenants WHERE tenant_id = $1"},
         /* $1 tenant, $2 message, $3 contact, $4 type, $5 direction,
          * $6 message type, $7 body, $8 conversation, $9 at (ms), $10 name,
          * $11 phone, $12 email, $13 lead type. One row when the message is
-         * new: the contact's count after it; none when it was seen. */
+         * new: the contact's count after it, its lead type, and (from the
+         * statement's snapshot, so before this message) its newest message
+         * time and qualification state; none when the message was seen. */
         [ST_MSG_INSERT] = {"recall_msg_insert",
                 "WITH m AS ("
                 " INSERT INTO messages (tenant_id, message_id, contact_id, type,"
@@ -97,8 +110,12 @@ static const struct {
                 "  lead_type = coalesce(excluded.lead_type, k.lead_type),"
                 "  first_seen_at = least(k.first_seen_at, excluded.first_seen_at),"
                 "  last_seen_at = greatest(k.last_seen_at, excluded.last_seen_at)"
-                " RETURNING k.message_count"
-                ") SELECT message_count FROM c"},
+                " RETURNING k.message_count, k.lead_type"
+                "), o AS ("
+                " SELECT " AT_MS("last_seen_at") " AS last_ms, qualification::text AS q"
+                " FROM contacts WHERE tenant_id = $1 AND contact_id = $3"
+                ") SELECT c.message_count, c.lead_type, o.last_ms, o.q"
+                " FROM c LEFT JOIN o ON true"},
         [ST_MSG_SEEN] = {"recall_msg_seen",
                 "SELECT m.outputs_done, coalesce((SELECT message_count FROM contacts"
                 "  WHERE tenant_id = $1 AND contact_id = $3), 0)"
@@ -107,8 +124,26 @@ static const struct {
                 "UPDATE messages SET outputs_done = true"
                 " WHERE tenant_id = $1 AND message_id = ANY ($2::text[])"},
         [ST_CONTACT] = {"recall_contact",
-                "SELECT message_count, coalesce(" AT_MS("last_seen_at") ", 0)"
+                "SELECT message_count, coalesce(" AT_MS("last_seen_at") ", 0),"
+                " qualification::text, lead_type, returning_gap_s"
                 " FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
+        [ST_CONTACT_COUNT] = {"recall_contact_count",
+                "SELECT message_count FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
+        /* $1 tenant, $2 contact, $3 state, $4 temperature, $5 qualified now
+         * (bool), $6 at (ms), $7 returning gap (s) or null */
+        [ST_QUALIFY] = {"recall_qualify",
+                "UPDATE contacts SET qualification = $3::jsonb, temperature = $4,"
+                " qualified_at = CASE WHEN $5::bool THEN coalesce(qualified_at, "
+                FROM_MS("$6") ") ELSE qualified_at END,"
+                " returning_gap_s = $7::bigint"
+                " WHERE tenant_id = $1 AND contact_id = $2"},
+        [ST_OUTBOX_ADD] = {"recall_outbox_add",
+                "INSERT INTO outbox (tenant_id, message_id, seq, topic, key, payload)"
+                " VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT (tenant_id, message_id, seq) DO NOTHING"},
+        [ST_OUTBOX_GET] = {"recall_outbox_get",
+                "SELECT topic, key, payload FROM outbox"
+                " WHERE tenant_id = $1 AND message_id = $2 ORDER BY seq"},
         [ST_WINDOW] = {"recall_window",
                 "SELECT message_id, direction, body, " AT_MS("at")
                 " FROM messages WHERE tenant_id = $1 AND contact_id = $2"
@@ -379,6 +414,7 @@ static void tenant_row(const PGresult *res, int row, recall_tenant_t *t)
         t->history_window = (int)get_int64(res, row, 2);
         t->cache_ttl_days = (int)get_int64(res, row, 3);
         t->created_at_ms = get_int64(res, row, 4);
+        t->session_gap_s = (int)get_int64(res, row, 5);
 }
 
 int recall_store_tenant_get(recall_store_t *store, const char *tenant_id,
@@ -419,6 +455,7 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
         int rc = 0;
 
         memset(out, 0, sizeof(*out));
+        out->prev_at_ms = -1;
         if (!msg->tenant_id || !msg->message_id || !msg->contact_id) {
                 store_seterr(store, "message without tenant, id or contact");
                 return RECALL_EINVAL;
@@ -429,8 +466,14 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
         if (PQntuples(res) == 1) {
                 out->inserted = 1;
                 out->message_count = get_int64(res, 0, 0);
+                snprintf(out->lead_type, sizeof(out->lead_type), "%s", PQgetvalue(res, 0, 1));
+                out->prev_at_ms = PQgetisnull(res, 0, 2) ? -1 : get_int64(res, 0, 2);
+                if (!PQgetisnull(res, 0, 3) && !(out->qualification = strdup(PQgetvalue(res, 0, 3)))) {
+                        store_seterr(store, "out of memory");
+                        rc = RECALL_ENOMEM;
+                }
                 PQclear(res);
-                return 0;
+                return rc;
         }
         PQclear(res);
         /* Seen before: a redelivery. Rare, so a second round trip. */
@@ -505,34 +548,48 @@ int recall_store_messages_mark_done(recall_store_t *store, const char *tenant_id
 }
 
 /* The contact's count and newest dateAdded; zeros for an unknown contact. */
-static int contact_row(recall_store_t *store, const char *tenant_id, const char *contact_id,
-                       int64_t *count, int64_t *last_at_ms)
+int recall_store_contact_count(recall_store_t *store, const char *tenant_id,
+                               const char *contact_id, int64_t *count)
 {
         const char *params[] = {tenant_id, contact_id};
         PGresult *res;
         int rc;
 
-        *count = *last_at_ms = 0;
+        *count = 0;
         if (!tenant_id || !contact_id) {
                 store_seterr(store, "no tenant or contact");
                 return RECALL_EINVAL;
         }
-        if (!(res = store_run(store, ST_CONTACT, 2, params, &rc)))
+        if (!(res = store_run(store, ST_CONTACT_COUNT, 2, params, &rc)))
                 return rc;
-        if (PQntuples(res) == 1) {
+        if (PQntuples(res) == 1)
                 *count = get_int64(res, 0, 0);
-                *last_at_ms = get_int64(res, 0, 1);
-        }
         PQclear(res);
         return 0;
 }
 
-int recall_store_contact_count(recall_store_t *store, const char *tenant_id,
-                               const char *contact_id, int64_t *count)
+/* The contact's row into mem: count, newest time and profile. */
+static int contact_into(recall_store_t *store, recall_memory_t *mem)
 {
-        int64_t last_at_ms;
+        const char *params[] = {mem->tenant_id, mem->contact_id};
+        PGresult *res;
+        int rc = 0;
 
-        return contact_row(store, tenant_id, contact_id, count, &last_at_ms);
+        if (!(res = store_run(store, ST_CONTACT, 2, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                mem->message_count = get_int64(res, 0, 0);
+                mem->last_at_ms = get_int64(res, 0, 1);
+                if (recall_memory_set_profile(
+                            mem, PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+                            PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+                            PQgetisnull(res, 0, 4) ? -1 : get_int64(res, 0, 4))) {
+                        store_seterr(store, "out of memory");
+                        rc = RECALL_ENOMEM;
+                }
+        }
+        PQclear(res);
+        return rc;
 }
 
 int recall_store_memory_load(recall_store_t *store, const char *tenant_id,
@@ -546,12 +603,18 @@ int recall_store_memory_load(recall_store_t *store, const char *tenant_id,
         int rc;
 
         *out = NULL;
-        if ((rc = contact_row(store, tenant_id, contact_id, &count, &last_at_ms)))
-                return rc;
+        if (!tenant_id || !contact_id) {
+                store_seterr(store, "no tenant or contact");
+                return RECALL_EINVAL;
+        }
         if (!(mem = recall_memory_new(tenant_id, contact_id))) {
                 store_seterr(store, "out of memory");
                 return RECALL_ENOMEM;
         }
+        if ((rc = contact_into(store, mem)))
+                goto fail;
+        count = mem->message_count;
+        last_at_ms = mem->last_at_ms;
         if (count > 0 && window > 0) {
                 snprintf(limit, sizeof(limit), "%zu", window);
                 if (!(res = store_run(store, ST_WINDOW, 3, params, &rc)))
@@ -579,33 +642,148 @@ fail:
         return rc;
 }
 
-int recall_store_tenant_add(recall_store_t *store, const char *tenant_id, const char *name)
+void recall_store_insert_release(recall_store_insert_t *out)
 {
-        const char *params[] = {tenant_id, name ? name : ""};
-        PGTransactionStatusType ts = PQtransactionStatus(store->conn);
-        int own = ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR;
+        free(out->qualification);
+        out->qualification = NULL;
+}
+
+int recall_store_contact_qualify(recall_store_t *store, const char *tenant_id,
+                                 const char *contact_id, const char *state,
+                                 const char *temperature, int qualified, int64_t at_ms,
+                                 int64_t returning_gap_s)
+{
+        char at[24], gap[24];
+        const char *params[] = {tenant_id, contact_id, state, temperature,
+                                qualified ? "true" : "false", at,
+                                returning_gap_s >= 0 ? gap : NULL};
         PGresult *res;
         int rc;
 
-        /* The tenant must be set for the row to pass the RLS check; outside
-         * a transaction, set_config(..., true) needs one to last. */
-        if (own && (rc = recall_store_begin(store)))
+        snprintf(at, sizeof(at), "%" PRId64, at_ms);
+        snprintf(gap, sizeof(gap), "%" PRId64, returning_gap_s);
+        if (!(res = store_run(store, ST_QUALIFY, 7, params, &rc)))
                 return rc;
-        if ((rc = recall_store_set_tenant(store, tenant_id)))
-                goto out;
-        if (!(res = store_run(store, ST_TENANT_ADD, 2, params, &rc)))
-                goto out;
-        if (PQntuples(res) == 0) {
-                store_seterr(store, "tenant '%s' exists already", tenant_id);
-                rc = RECALL_EEXIST;
-        }
         PQclear(res);
-out:
+        return 0;
+}
+
+int recall_store_outbox_add(recall_store_t *store, const char *tenant_id,
+                            const char *message_id, int seq, const char *topic,
+                            const char *key, const char *payload)
+{
+        char seqs[16];
+        const char *params[] = {tenant_id, message_id, seqs, topic, key, payload};
+        PGresult *res;
+        int rc;
+
+        snprintf(seqs, sizeof(seqs), "%d", seq);
+        if (!(res = store_run(store, ST_OUTBOX_ADD, 6, params, &rc)))
+                return rc;
+        PQclear(res);
+        return 0;
+}
+
+int recall_store_outbox_each(recall_store_t *store, const char *tenant_id,
+                             const char *message_id,
+                             int (*fn)(void *opaque, const char *topic, const char *key,
+                                       const char *payload),
+                             void *opaque)
+{
+        const char *params[] = {tenant_id, message_id};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = store_run(store, ST_OUTBOX_GET, 2, params, &rc)))
+                return rc;
+        for (int i = 0; !rc && i < PQntuples(res); i++)
+                rc = fn(opaque, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                        PQgetvalue(res, i, 2));
+        PQclear(res);
+        return rc;
+}
+
+/* Tenant administration works inside the caller's transaction, or in one of
+ * its own when there is none: the tenant must be set for its row to pass the
+ * RLS check, and set_config(..., true) needs a transaction to last. */
+static int tenant_txn_begin(recall_store_t *store, const char *tenant_id, int *own)
+{
+        PGTransactionStatusType ts = PQtransactionStatus(store->conn);
+        int rc;
+
+        *own = ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR;
+        if (*own && (rc = recall_store_begin(store)))
+                return rc;
+        if ((rc = recall_store_set_tenant(store, tenant_id)) && *own)
+                recall_store_rollback(store);
+        return rc;
+}
+
+static int tenant_txn_end(recall_store_t *store, int own, int rc)
+{
         if (own && rc)
                 recall_store_rollback(store);
         else if (own)
                 rc = recall_store_commit(store);
         return rc;
+}
+
+int recall_store_tenant_add(recall_store_t *store, const char *tenant_id, const char *name)
+{
+        const char *params[] = {tenant_id, name ? name : ""};
+        PGresult *res;
+        int own, rc;
+
+        if ((rc = tenant_txn_begin(store, tenant_id, &own)))
+                return rc;
+        if ((res = store_run(store, ST_TENANT_ADD, 2, params, &rc))) {
+                if (PQntuples(res) == 0) {
+                        store_seterr(store, "tenant '%s' exists already", tenant_id);
+                        rc = RECALL_EEXIST;
+                }
+                PQclear(res);
+        }
+        return tenant_txn_end(store, own, rc);
+}
+
+int recall_store_tenant_set_gazetteer(recall_store_t *store, const char *tenant_id,
+                                      const char *text)
+{
+        const char *params[] = {tenant_id, text};
+        PGresult *res;
+        int own, rc;
+
+        if ((rc = tenant_txn_begin(store, tenant_id, &own)))
+                return rc;
+        if ((res = store_run(store, ST_TENANT_SET_GAZ, 2, params, &rc))) {
+                if (PQntuples(res) == 0) {
+                        store_seterr(store, "tenant '%s' is not registered", tenant_id);
+                        rc = RECALL_ENOTFOUND;
+                }
+                PQclear(res);
+        }
+        return tenant_txn_end(store, own, rc);
+}
+
+int recall_store_tenant_gazetteer(recall_store_t *store, const char *tenant_id, char **text)
+{
+        const char *params[] = {tenant_id};
+        PGresult *res;
+        int own, rc;
+
+        *text = NULL;
+        if ((rc = tenant_txn_begin(store, tenant_id, &own)))
+                return rc;
+        if ((res = store_run(store, ST_TENANT_GAZ, 1, params, &rc))) {
+                if (PQntuples(res) == 0) {
+                        store_seterr(store, "tenant '%s' is not registered", tenant_id);
+                        rc = RECALL_ENOTFOUND;
+                } else if (!(*text = strdup(PQgetvalue(res, 0, 0)))) {
+                        rc = RECALL_ENOMEM;
+                }
+                PQclear(res);
+        }
+        return tenant_txn_end(store, own, rc);
 }
 
 int recall_store_tenant_list(recall_store_t *store,

@@ -1,9 +1,10 @@
 /* memory.h: the per-contact memory model and its cache blob.
  *
  * A recall_memory_t is a value: what recall remembers of one contact of one
- * tenant. This issue's part is the conversation's hot window (the last N
- * messages, oldest first) and the message count; later parts (qualification,
- * preferences, style) add fields here and to the codec.
+ * tenant: the conversation's hot window (the last N messages, oldest first)
+ * and message count, the qualification state with its fact history
+ * (recall/qualify.h's JSON form, kept here as text), the lead type, and
+ * whether the latest message made the contact a returning lead.
  *
  * Blob format (what Redis stores): byte 0 is RECALL_MEMORY_FORMAT, bytes
  * 1..4 the msgpack length as big-endian uint32, then the msgpack map
@@ -16,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECALL_MEMORY_FORMAT 1
+#define RECALL_MEMORY_FORMAT 2
 
 typedef struct recall_turn {
         char *id;        /* messageId */
@@ -33,6 +34,10 @@ typedef struct recall_memory {
         recall_turn_t *turns;  /* the hot window, oldest first */
         size_t n_turns;
         size_t cap_turns;
+        char *qualification;     /* qualify state as JSON text; NULL: none */
+        char *lead_type;         /* "buyer" | "seller" | NULL */
+        int64_t returning_gap_s; /* gap (s) before the latest message when it
+                                    came after the tenant's session gap; -1 */
 } recall_memory_t;
 
 /* An empty memory. Strings are copied. NULL on allocation failure. */
@@ -46,6 +51,11 @@ int recall_memory_append(recall_memory_t *mem, const char *id,
                          const char *direction, const char *body,
                          int64_t at_ms, size_t window);
 
+/* Replaces the qualification state, lead type and returning gap (strings
+ * copied; NULL clears). 0 or RECALL_ENOMEM (mem unchanged). */
+int recall_memory_set_profile(recall_memory_t *mem, const char *qualification,
+                              const char *lead_type, int64_t returning_gap_s);
+
 /* Encodes mem as a blob. *blob is malloc'd; the caller frees it. */
 int recall_memory_encode(const recall_memory_t *mem, unsigned char **blob,
                          size_t *len);
@@ -56,8 +66,12 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len,
                                       char *errstr, size_t errstr_size);
 
 /* The JSON view of `recall memory get --json`: {tenant_id, contact_id,
- * message_count, messages: [{id, direction, body, at}]} with `at` ISO-8601.
- * New reference. */
+ * message_count, messages: [{id, direction, body, at}], qualification
+ * {every extraction-contract field}, temperature, answered [question
+ * numbers], next_question {number, key, text} or null, returning
+ * {gap_seconds} or null, facts [{field, value, message_id, valid_from,
+ * valid_until}]} with times ISO-8601. NULL when the stored qualification
+ * state does not parse. New reference. */
 json_t *recall_memory_to_json(const recall_memory_t *mem);
 
 #endif

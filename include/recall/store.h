@@ -27,6 +27,8 @@ typedef struct recall_tenant {
         int history_window;  /* messages kept in the hot blob, default 50 */
         int cache_ttl_days;  /* Redis TTL, 7..90, default 30 */
         int64_t created_at_ms;
+        int session_gap_s;   /* a later message makes a returning lead;
+                                default 86400 (24 h) */
 } recall_tenant_t;
 
 /* Connects to dsn (a libpq conninfo string or URI). NULL with errstr on
@@ -58,7 +60,15 @@ typedef struct recall_store_insert {
         int outputs_done;      /* for a seen message: its outputs were
                                   published (a pure redelivery) */
         int64_t message_count; /* the contact's count after this message */
+        /* for a new message, what the contact was before it: */
+        int64_t prev_at_ms;    /* newest message time, -1 for a new contact */
+        char *qualification;   /* qualify state (JSON text) or NULL; malloc'd:
+                                  recall_store_insert_release() frees it */
+        char lead_type[16];    /* "buyer", "seller" or "" */
 } recall_store_insert_t;
+
+/* Frees what recall_store_message_insert() put in out. */
+void recall_store_insert_release(recall_store_insert_t *out);
 
 /* Inside a transaction with the tenant set: inserts the message (unique on
  * tenant_id, message_id), and for a new one upserts the contact (name, phone,
@@ -67,6 +77,30 @@ typedef struct recall_store_insert {
 int recall_store_message_insert(recall_store_t *store,
                                 const recall_inbound_t *msg,
                                 recall_store_insert_t *out);
+
+/* Inside a transaction with the tenant set: the contact's new qualification
+ * state (JSON text), its temperature, whether it is now qualified (all seven
+ * questions answered: qualified_at is set the first time, at at_ms), and the
+ * returning gap of its latest message (-1: not returning). */
+int recall_store_contact_qualify(recall_store_t *store, const char *tenant_id,
+                                 const char *contact_id, const char *state,
+                                 const char *temperature, int qualified,
+                                 int64_t at_ms, int64_t returning_gap_s);
+
+/* Records output seq of a message (a lead.events or prefs.update message)
+ * in the message's transaction, so that it can be published again exactly
+ * as computed when the message's outputs are redone. */
+int recall_store_outbox_add(recall_store_t *store, const char *tenant_id,
+                            const char *message_id, int seq, const char *topic,
+                            const char *key, const char *payload);
+
+/* Calls fn for each recorded output of a message, in seq order; a non-zero
+ * return stops the walk and is returned. */
+int recall_store_outbox_each(recall_store_t *store, const char *tenant_id,
+                             const char *message_id,
+                             int (*fn)(void *opaque, const char *topic,
+                                       const char *key, const char *payload),
+                             void *opaque);
 
 /* Marks messages' outputs (respond.request) as published. */
 int recall_store_messages_mark_done(recall_store_t *store,
@@ -90,6 +124,17 @@ int recall_store_memory_load(recall_store_t *store, const char *tenant_id,
  * exists already. */
 int recall_store_tenant_add(recall_store_t *store, const char *tenant_id,
                             const char *name);
+
+/* Stores a tenant's gazetteer (the text of its file, one place per line).
+ * RECALL_ENOTFOUND when the tenant is not registered. Like tenant_add, it
+ * runs in the caller's transaction or its own. */
+int recall_store_tenant_set_gazetteer(recall_store_t *store,
+                                      const char *tenant_id, const char *text);
+
+/* The tenant's gazetteer text ("" when none was set); *text is malloc'd and
+ * owned by the caller. RECALL_ENOTFOUND when the tenant is not registered. */
+int recall_store_tenant_gazetteer(recall_store_t *store, const char *tenant_id,
+                                  char **text);
 
 /* Every tenant (needs a connection that sees all rows: the admin DSN).
  * fn is called once per tenant; a non-zero return stops the walk. */

@@ -30,6 +30,8 @@ bad "$RECALL" tenant add
 bad "$RECALL" tenant add 'bad id!'
 bad "$RECALL" tenant remove x
 bad "$RECALL" tenant add x --name
+bad "$RECALL" tenant set x
+bad "$RECALL" tenant list extra
 bad "$RECALL" send --tenant t "text"
 bad "$RECALL" send --tenant t --contact c
 bad "$RECALL" send --tenant t --contact 'c:1' hi
@@ -60,10 +62,21 @@ expect_exit 1 "$RECALL" tenant add acme
 grep -q "exists" "$T_TMP/err" || fail "duplicate tenant: $(cat "$T_TMP/err")"
 expect_exit 0 "$RECALL" tenant list --json
 expect_eq "tenant list" "acme Acme Realty" "$(jq -r '.[] | "\(.tenant_id) \(.name)"' "$T_TMP/out")"
+printf 'Rancho Cucamonga\n# the north side\nEtiwanda\n\n' >"$T_TMP/places.txt"
+expect_exit 0 "$RECALL" tenant set acme --gazetteer "$T_TMP/places.txt"
+expect_eq "tenant set output" "tenant 'acme': gazetteer of 2 places" "$(cat "$T_TMP/out")"
+expect_eq "stored gazetteer" "$(cat "$T_TMP/places.txt")" "$(sql "SELECT gazetteer FROM tenants WHERE tenant_id = 'acme'")"
+expect_exit 1 "$RECALL" tenant set nobody --gazetteer "$T_TMP/places.txt"
+grep -q "not registered" "$T_TMP/err" || fail "gazetteer of an unknown tenant: $(cat "$T_TMP/err")"
+expect_exit 1 "$RECALL" tenant set acme --gazetteer "$T_TMP/no-such-file"
+grep -q "no-such-file" "$T_TMP/err" || fail "missing gazetteer file not named: $(cat "$T_TMP/err")"
 expect_exit 1 "$RECALL" memory get --tenant nobody --contact c
 grep -q "not registered" "$T_TMP/err" || fail "unknown tenant: $(cat "$T_TMP/err")"
 expect_exit 0 "$RECALL" memory get --tenant acme --contact nobody --json
-expect_eq "empty memory" '{"tenant_id":"acme","contact_id":"nobody","message_count":0,"messages":[]}' "$(cat "$T_TMP/out")"
+expect_eq "empty memory" '{"tenant_id":"acme","contact_id":"nobody","message_count":0,"messages":[]}' \
+        "$(jq -c '{tenant_id, contact_id, message_count, messages}' "$T_TMP/out")"
+expect_eq "empty memory knows nothing" 'cold [] 3 null []' \
+        "$(jq -r '"\(.temperature) \(.answered) \(.next_question.number) \(.returning) \(.facts)"' "$T_TMP/out")"
 expect_exit 0 "$RECALL" send --tenant acme --contact c1 "hello there"
 grep -q '^m-' "$T_TMP/out" || fail "send printed no message id"
 expect_exit 0 "$RECALL" migrate

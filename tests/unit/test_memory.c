@@ -16,6 +16,7 @@
 
 #include "recall/error.h"
 #include "recall/memory.h"
+#include "recall/qualify.h"
 
 #define T0 1795273200123LL /* 2026-11-21T15:00:00.123Z */
 
@@ -279,7 +280,7 @@ static void test_damaged_blobs(void **state)
 typedef struct variant {
         const char *skip;
         int extra;
-        int bad_v;            /* "v": 2 */
+        int bad_v;            /* "v": another format */
         int str_count;        /* "message_count": "3" */
         int low_count;        /* "message_count": 0 with one message */
         int nul_body;         /* body "a\0b" */
@@ -299,12 +300,13 @@ static void pack_s(msgpack_packer *pk, const char *s, size_t len)
 
 static unsigned char *variant_blob(const variant_t *v, size_t *len)
 {
-        static const char *keys[] = {"v", "tenant_id", "contact_id", "message_count",
-                                     "last_at_ms", "messages"};
+        static const char *keys[] = {"v",        "tenant_id",     "contact_id",
+                                     "message_count", "last_at_ms", "messages",
+                                     "qualification", "lead_type", "returning_gap_s"};
         msgpack_sbuffer sbuf;
         msgpack_packer pk;
         unsigned char *blob;
-        size_t n = 6;
+        size_t n = 9;
 
         msgpack_sbuffer_init(&sbuf);
         msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
@@ -320,12 +322,12 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
                 msgpack_pack_nil(&pk);
                 msgpack_pack_double(&pk, 1.5);
         }
-        for (size_t i = 0; i < 6; i++) {
+        for (size_t i = 0; i < 9; i++) {
                 if (v->skip && !strcmp(v->skip, keys[i]))
                         continue;
                 pack_s(&pk, keys[i], strlen(keys[i]));
                 switch (i) {
-                case 0: msgpack_pack_int(&pk, v->bad_v ? 2 : RECALL_MEMORY_FORMAT); break;
+                case 0: msgpack_pack_int(&pk, v->bad_v ? RECALL_MEMORY_FORMAT + 1 : RECALL_MEMORY_FORMAT); break;
                 case 1: PACK_S(&pk, "t"); break;
                 case 2: PACK_S(&pk, "c"); break;
                 case 3:
@@ -335,6 +337,9 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
                                 msgpack_pack_int(&pk, v->low_count ? 0 : 3);
                         break;
                 case 4: msgpack_pack_int64(&pk, T0); break;
+                case 6: msgpack_pack_nil(&pk); break;
+                case 7: PACK_S(&pk, "buyer"); break;
+                case 8: msgpack_pack_int64(&pk, -1); break;
                 default:
                         msgpack_pack_array(&pk, 1);
                         msgpack_pack_map(&pk, v->turn_missing_at ? 3 : 4);
@@ -367,8 +372,9 @@ done:
 
 static void test_foreign_msgpack(void **state)
 {
-        static const char *required[] = {"v", "tenant_id", "contact_id", "message_count",
-                                         "last_at_ms", "messages"};
+        static const char *required[] = {"v",        "tenant_id",     "contact_id",
+                                         "message_count", "last_at_ms", "messages",
+                                         "qualification", "lead_type", "returning_gap_s"};
         variant_t v;
         unsigned char *blob;
         recall_memory_t *mem;
@@ -388,10 +394,13 @@ static void test_foreign_msgpack(void **state)
                 assert_int_equal(mem->message_count, 3);
                 assert_int_equal(mem->n_turns, 1);
                 assert_string_equal(mem->turns[0].body, "hello");
+                assert_null(mem->qualification);
+                assert_string_equal(mem->lead_type, "buyer");
+                assert_int_equal(mem->returning_gap_s, -1);
                 recall_memory_destroy(mem);
                 free(blob);
         }
-        for (size_t i = 0; i < 6; i++) {
+        for (size_t i = 0; i < 9; i++) {
                 memset(&v, 0, sizeof(v));
                 v.skip = required[i];
                 blob = variant_blob(&v, &len);
@@ -425,33 +434,107 @@ static void test_foreign_msgpack(void **state)
         free(blob);
 }
 
+/* The conversation part of the JSON view, exactly. */
+static char *conversation_json(const recall_memory_t *mem)
+{
+        json_t *root = recall_memory_to_json(mem), *part;
+        char *s;
+
+        assert_non_null(root);
+        part = json_pack("{s:O, s:O, s:O, s:O}", "tenant_id", json_object_get(root, "tenant_id"),
+                         "contact_id", json_object_get(root, "contact_id"), "message_count",
+                         json_object_get(root, "message_count"), "messages",
+                         json_object_get(root, "messages"));
+        s = json_dumps(part, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(part);
+        json_decref(root);
+        return s;
+}
+
 static void test_to_json(void **state)
 {
         recall_memory_t *mem = recall_memory_new("t1", "c1");
-        json_t *root;
         char *s;
 
         (void)state;
         assert_int_equal(recall_memory_append(mem, "m0", "inbound", "gone", T0 - 1, 1), 0);
         assert_int_equal(recall_memory_append(mem, "m1", "outbound", "Sí \"quoted\"", T0, 1), 0);
-        root = recall_memory_to_json(mem);
-        assert_non_null(root);
-        s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        s = conversation_json(mem);
         assert_string_equal(s, "{\"tenant_id\":\"t1\",\"contact_id\":\"c1\",\"message_count\":2,"
                                "\"messages\":[{\"id\":\"m1\",\"direction\":\"outbound\","
                                "\"body\":\"Sí \\\"quoted\\\"\","
                                "\"at\":\"2026-11-21T15:00:00.123Z\"}]}");
         free(s);
-        json_decref(root);
         recall_memory_destroy(mem);
 
         mem = recall_memory_new("t1", "c1");
-        root = recall_memory_to_json(mem);
-        s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        s = conversation_json(mem);
         assert_string_equal(s, "{\"tenant_id\":\"t1\",\"contact_id\":\"c1\",\"message_count\":0,"
                                "\"messages\":[]}");
         free(s);
+        recall_memory_destroy(mem);
+}
+
+/* The qualification part: derived from the stored state and lead type. */
+static void test_profile_json(void **state)
+{
+        recall_memory_t *mem = recall_memory_new("t1", "c1");
+        recall_extraction_t x;
+        recall_qualify_t *q = recall_qualify_new();
+        json_t *doc, *root;
+        char *text;
+
+        (void)state;
+        root = recall_memory_to_json(mem);
+        assert_string_equal(json_string_value(json_object_get(root, "temperature")), "cold");
+        assert_int_equal(json_array_size(json_object_get(root, "answered")), 0);
+        assert_true(json_is_null(json_object_get(root, "returning")));
+        assert_true(json_is_null(json_object_get(json_object_get(root, "qualification"), "intent")));
         json_decref(root);
+
+        memset(&x, 0, sizeof(x));
+        x.budget_min = x.price_expectation = x.budget_max = -1;
+        x.bedrooms_min = -1;
+        x.bathrooms_min = -1;
+        x.home_to_sell = -1;
+        x.intent = "buy";
+        x.budget_max = 450000;
+        x.financing = "pre_approved";
+        assert_true(recall_qualify_apply(q, &x, "m1", T0) > 0);
+        doc = recall_qualify_to_json(q);
+        text = json_dumps(doc, JSON_COMPACT);
+        assert_int_equal(recall_memory_set_profile(mem, text, "buyer", 90000), 0);
+        root = recall_memory_to_json(mem);
+        assert_string_equal(json_string_value(json_object_get(root, "temperature")), "hot");
+        assert_int_equal(json_array_size(json_object_get(root, "answered")), 3);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "qualification"),
+                                                            "budget_max")), 450000);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "returning"),
+                                                            "gap_seconds")), 90000);
+        assert_true(json_array_size(json_object_get(root, "facts")) >= 3);
+        assert_true(json_is_object(json_object_get(root, "next_question")));
+        json_decref(root);
+
+        /* the profile survives the blob */
+        {
+                unsigned char *blob;
+                size_t len;
+                recall_memory_t *back;
+
+                assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+                assert_non_null(back = recall_memory_decode(blob, len, NULL, 0));
+                assert_string_equal(back->qualification, text);
+                assert_string_equal(back->lead_type, "buyer");
+                assert_int_equal(back->returning_gap_s, 90000);
+                recall_memory_destroy(back);
+                free(blob);
+        }
+        /* a state that does not parse gives no view rather than a wrong one */
+        assert_int_equal(recall_memory_set_profile(mem, "{\"nonsense\":1}", NULL, -1), 0);
+        assert_null(recall_memory_to_json(mem));
+        free(text);
+        json_decref(doc);
+        recall_qualify_destroy(q);
         recall_memory_destroy(mem);
 }
 
@@ -461,6 +544,7 @@ int main(void)
                 cmocka_unit_test(test_append_window),  cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_damaged_blobs),
                 cmocka_unit_test(test_foreign_msgpack), cmocka_unit_test(test_to_json),
+                cmocka_unit_test(test_profile_json),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

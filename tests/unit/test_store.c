@@ -362,6 +362,34 @@ static void test_tenants(void **state)
         recall_store_destroy(store);
 }
 
+static void test_gazetteer(void **state)
+{
+        const char *places = "Rancho Cucamonga\nFontana\n# comment\n";
+        recall_store_t *store, *app;
+        char *text = NULL;
+
+        (void)state;
+        NEED_CLUSTER();
+        store = connect_store(pg.admin_dsn);
+        assert_int_equal(recall_store_tenant_add(store, "gz-a", NULL), 0);
+        assert_int_equal(recall_store_tenant_gazetteer(store, "gz-a", &text), 0);
+        assert_string_equal(text, "");
+        free(text);
+        assert_int_equal(recall_store_tenant_set_gazetteer(store, "gz-a", places), 0);
+        assert_int_equal(recall_store_tenant_set_gazetteer(store, "gz-none", places),
+                         RECALL_ENOTFOUND);
+        assert_int_equal(recall_store_tenant_gazetteer(store, "gz-none", &text), RECALL_ENOTFOUND);
+        assert_null(text);
+
+        /* the workers' role reads it under row-level security */
+        app = connect_store(pg.app_dsn);
+        assert_int_equal(recall_store_tenant_gazetteer(app, "gz-a", &text), 0);
+        assert_string_equal(text, places);
+        free(text);
+        recall_store_destroy(app);
+        recall_store_destroy(store);
+}
+
 static void test_message_insert(void **state)
 {
         recall_store_t *store;
@@ -628,6 +656,7 @@ int main(void)
                 cmocka_unit_test(test_connect_failure),
                 cmocka_unit_test(test_migrate_twice),
                 cmocka_unit_test(test_tenants),
+                cmocka_unit_test(test_gazetteer),
                 cmocka_unit_test(test_message_insert),
                 cmocka_unit_test(test_insert_errors),
                 cmocka_unit_test(test_memory_load),

@@ -6,12 +6,16 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "ingest.h"
+#include "learn.h"
 #include "recall/config.h"
+#include "recall/error.h"
+#include "recall/extract.h"
 
 static const char *payloads[] = {
         "{\"type\":\"InboundMessage\", oops",
@@ -83,11 +87,99 @@ static void test_oversized_payload(void **state)
         recall_config_destroy(cfg);
 }
 
+static recall_inbound_t lead_message(const char *id, const char *body, int64_t at_ms)
+{
+        recall_inbound_t msg = {
+                .type = "InboundMessage", .tenant_id = "t", .contact_id = "c",
+                .message_id = id, .body = body, .message_type = "SMS",
+                .direction = "inbound", .at_ms = at_ms,
+        };
+        return msg;
+}
+
+/* The outputs' topics and lead.events types, space-separated. */
+static void outputs_summary(const json_t *outputs, char *buf, size_t size)
+{
+        const json_t *out;
+        size_t k, used = 0;
+
+        buf[0] = '\0';
+        json_array_foreach(outputs, k, out) {
+                json_t *payload = json_loads(json_string_value(json_object_get(out, "payload")), 0, NULL);
+                const char *type = json_string_value(json_object_get(payload, "type"));
+
+                assert_non_null(payload);
+                assert_string_equal(json_string_value(json_object_get(out, "key")), "t:c");
+                used += (size_t)snprintf(buf + used, size - used, "%s%s%s%s", used ? " " : "",
+                                         json_string_value(json_object_get(out, "topic")),
+                                         type ? ":" : "", type ? type : "");
+                json_decref(payload);
+        }
+}
+
+static void test_learn(void **state)
+{
+        const char *places = "Fontana\nRancho Cucamonga\n";
+        const int64_t t0 = 1795273200000LL; /* 2026-11-21T15:00:00Z */
+        recall_extractor_t *ex = recall_extractor_new(NULL, 0);
+        recall_gazetteer_t *gaz = recall_gazetteer_parse(places, strlen(places), NULL, 0);
+        recall_store_insert_t before = {.inserted = 1, .prev_at_ms = -1};
+        recall_inbound_t msg;
+        learn_result_t r1, r2, r3;
+        json_t *doc;
+        char summary[256];
+
+        (void)state;
+        assert_non_null(ex);
+        assert_non_null(gaz);
+        msg = lead_message("m1", "hi! we're pre-approved up to 450k, need 3 beds in Fontana", t0);
+        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r1), 0);
+        assert_string_equal(r1.temperature, "hot");
+        assert_int_equal(r1.qualified, 0);
+        assert_int_equal(r1.returning_gap_s, -1);
+        outputs_summary(r1.outputs, summary, sizeof(summary));
+        assert_string_equal(summary, "lead.events:temperature_changed prefs.update");
+        doc = json_loads(r1.state, 0, NULL);
+        assert_non_null(doc);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "qualification"),
+                                                            "budget_max")), 450000);
+        json_decref(doc);
+
+        /* nothing new, a day and a half later: returning, nothing announced */
+        before.qualification = r1.state;
+        before.prev_at_ms = t0;
+        msg = lead_message("m2", "ok thanks!", t0 + 36 * 3600 * 1000LL);
+        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r2), 0);
+        assert_string_equal(r2.temperature, "hot");
+        assert_int_equal(r2.returning_gap_s, 36 * 3600);
+        assert_int_equal(json_array_size(r2.outputs), 0);
+        assert_string_equal(r2.state, r1.state);
+
+        /* the same lesson twice gives the same bytes (replays) */
+        before.qualification = NULL;
+        before.prev_at_ms = -1;
+        msg = lead_message("m1", "hi! we're pre-approved up to 450k, need 3 beds in Fontana", t0);
+        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r3), 0);
+        assert_string_equal(r3.state, r1.state);
+        learn_result_release(&r3);
+
+        /* a stored state that does not parse is refused, not overwritten */
+        before.qualification = "{\"facts\": 42}";
+        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r3), RECALL_EINVAL);
+        assert_null(r3.state);
+
+        learn_result_release(&r2);
+        learn_result_release(&r1);
+        recall_gazetteer_destroy(gaz);
+        recall_extractor_destroy(ex);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_poison_is_dead_lettered),
                 cmocka_unit_test(test_oversized_payload),
+                cmocka_unit_test(test_learn),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,13 +11,20 @@
  * anything else (a flushed Redis, a write lost while Redis was down) rebuilds
  * the blob from the store. Redis failures never fail a batch.
  *
- * Tenant settings are cached for TENANT_TTL_MS; an unknown tenant is never
- * cached, so registering it takes effect on its next message. */
+ * A new message from a lead also teaches (learn.c): its qualification state,
+ * temperature and returning gap are written to the contact in the same
+ * transaction, with the lead.events / prefs.update it causes recorded in the
+ * outbox, and published with its respond.request.
+ *
+ * Tenant settings and gazetteers are cached for TENANT_TTL_MS; an unknown
+ * tenant is never cached, so registering it takes effect on its next
+ * message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest.h"
+#include "learn.h"
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
@@ -30,6 +37,7 @@
 
 typedef struct tenant_slot {
         recall_tenant_t tenant;
+        recall_gazetteer_t *gaz; /* owned; NULL when the tenant has none */
         int64_t fetched_ms;
 } tenant_slot_t;
 
@@ -37,6 +45,7 @@ struct ingest {
         recall_store_t *store;
         recall_cache_t *cache;
         recall_producer_t *producer;
+        recall_extractor_t *ex;
         size_t max_bytes;
         size_t body_max;
         tenant_slot_t tenants[TENANT_SLOTS];
@@ -53,6 +62,9 @@ typedef struct parsed {
         recall_store_insert_t res;
         int history_window;
         int ttl_s;
+        int learned;            /* learning holds a result */
+        learn_result_t lesson;
+        json_t *replay_outputs; /* a redelivery's recorded outputs */
 } parsed_t;
 
 /* One contact touched by the batch, for the cache update. */
@@ -66,9 +78,15 @@ ingest_t *ingest_new(const recall_config_t *cfg, recall_store_t *store,
                      recall_cache_t *cache, recall_producer_t *producer)
 {
         ingest_t *ing = calloc(1, sizeof(*ing));
+        char errstr[256];
 
         if (!ing)
                 return NULL;
+        if (!(ing->ex = recall_extractor_new(errstr, sizeof(errstr)))) {
+                recall_log_error("%s", errstr);
+                free(ing);
+                return NULL;
+        }
         ing->store = store;
         ing->cache = cache;
         ing->producer = producer;
@@ -79,6 +97,11 @@ ingest_t *ingest_new(const recall_config_t *cfg, recall_store_t *store,
 
 void ingest_destroy(ingest_t *ing)
 {
+        if (!ing)
+                return;
+        for (size_t i = 0; i < ing->n_tenants; i++)
+                recall_gazetteer_destroy(ing->tenants[i].gaz);
+        recall_extractor_destroy(ing->ex);
         free(ing);
 }
 
@@ -112,33 +135,119 @@ static void validate(ingest_t *ing, recall_batch_item_t *item, parsed_t *p)
         p->valid = 1;
 }
 
+/* A tenant's gazetteer from its stored text; NULL when it has none. */
+static int load_gazetteer(ingest_t *ing, const char *tenant_id, recall_gazetteer_t **gaz)
+{
+        char errstr[256], *text = NULL;
+        int rc;
+
+        *gaz = NULL;
+        if ((rc = recall_store_tenant_gazetteer(ing->store, tenant_id, &text)))
+                return rc;
+        if (*text && !(*gaz = recall_gazetteer_parse(text, strlen(text), errstr, sizeof(errstr))))
+                recall_log_warn("gazetteer of tenant '%s' ignored: %s", tenant_id, errstr);
+        free(text);
+        return 0;
+}
+
 /* Inside the batch transaction, with the tenant set: the tenant's settings
- * from the slot cache or the store. */
-static int tenant_lookup(ingest_t *ing, const char *tenant_id,
-                         recall_tenant_t *out)
+ * and gazetteer from the slot cache or the store. The slot stays valid until
+ * the next lookup. */
+static int tenant_lookup(ingest_t *ing, const char *tenant_id, tenant_slot_t **out)
 {
         int64_t now = recall_time_now_ms();
         tenant_slot_t *slot = NULL;
+        recall_tenant_t tenant;
+        recall_gazetteer_t *gaz;
         int rc;
 
         for (size_t i = 0; i < ing->n_tenants; i++) {
                 if (strcmp(ing->tenants[i].tenant.tenant_id, tenant_id))
                         continue;
                 if (now - ing->tenants[i].fetched_ms < TENANT_TTL_MS) {
-                        *out = ing->tenants[i].tenant;
+                        *out = &ing->tenants[i];
                         return 0;
                 }
                 slot = &ing->tenants[i];
                 break;
         }
-        if ((rc = recall_store_tenant_get(ing->store, tenant_id, out)))
+        if ((rc = recall_store_tenant_get(ing->store, tenant_id, &tenant)) ||
+            (rc = load_gazetteer(ing, tenant_id, &gaz)))
                 return rc;
         if (!slot)
                 slot = &ing->tenants[ing->n_tenants < TENANT_SLOTS
                                              ? ing->n_tenants++
                                              : (size_t)now % TENANT_SLOTS];
-        slot->tenant = *out;
+        recall_gazetteer_destroy(slot->gaz);
+        slot->tenant = tenant;
+        slot->gaz = gaz;
         slot->fetched_ms = now;
+        *out = slot;
+        return 0;
+}
+
+static void item_release(parsed_t *p)
+{
+        recall_store_insert_release(&p->res);
+        if (p->learned)
+                learn_result_release(&p->lesson);
+        p->learned = 0;
+        json_decref(p->replay_outputs);
+        p->replay_outputs = NULL;
+}
+
+static int collect_output(void *opaque, const char *topic, const char *key, const char *payload)
+{
+        return json_array_append_new(opaque, json_pack("{s:s, s:s, s:s}", "topic", topic, "key",
+                                                       key, "payload", payload))
+                       ? RECALL_ENOMEM
+                       : 0;
+}
+
+/* Inside the transaction: what a stored message teaches, recorded with it;
+ * or, for a redelivery whose outputs were never published, those outputs. */
+static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
+{
+        json_t *out;
+        size_t k;
+        int rc;
+
+        if (!p->res.inserted) {
+                if (p->res.outputs_done)
+                        return 0;
+                if (!(p->replay_outputs = json_array()))
+                        return RECALL_ENOMEM;
+                return recall_store_outbox_each(ing->store, p->msg.tenant_id, p->msg.message_id,
+                                                collect_output, p->replay_outputs);
+        }
+        if (!recall_inbound_from_lead(&p->msg))
+                return 0;
+        rc = learn_message(ing->ex, slot->gaz, slot->tenant.session_gap_s, &p->msg, &p->res,
+                           &p->lesson);
+        if (rc == RECALL_EINVAL) {
+                /* a corrupt stored state must not stop the conversation */
+                recall_log_error("qualification state of '%s:%s' does not parse: not learning "
+                                 "from message '%s'", p->msg.tenant_id, p->msg.contact_id,
+                                 p->msg.message_id);
+                return 0;
+        }
+        if (rc)
+                return rc;
+        p->learned = 1;
+        if ((rc = recall_store_contact_qualify(ing->store, p->msg.tenant_id, p->msg.contact_id,
+                                               p->lesson.state, p->lesson.temperature,
+                                               p->lesson.qualified, p->msg.at_ms,
+                                               p->lesson.returning_gap_s)))
+                return rc;
+        json_array_foreach(p->lesson.outputs, k, out) {
+                rc = recall_store_outbox_add(
+                        ing->store, p->msg.tenant_id, p->msg.message_id, (int)k,
+                        json_string_value(json_object_get(out, "topic")),
+                        json_string_value(json_object_get(out, "key")),
+                        json_string_value(json_object_get(out, "payload")));
+                if (rc)
+                        return rc;
+        }
         return 0;
 }
 
@@ -148,7 +257,7 @@ static int tenant_lookup(ingest_t *ing, const char *tenant_id,
 static int store_batch(ingest_t *ing, recall_batch_item_t *items, parsed_t *p,
                        size_t n)
 {
-        recall_tenant_t tenant;
+        tenant_slot_t *slot = NULL;
         const char *current;
         size_t i, valid = 0;
         int rc;
@@ -163,13 +272,14 @@ again:
         current = NULL;
         for (i = 0; i < n; i++) {
                 p[i].stored = 0;
+                item_release(&p[i]);
                 if (!p[i].valid)
                         continue;
                 if (!current || strcmp(current, p[i].msg.tenant_id)) {
                         current = p[i].msg.tenant_id;
                         if ((rc = recall_store_set_tenant(ing->store, current)))
                                 goto fail;
-                        rc = tenant_lookup(ing, current, &tenant);
+                        rc = tenant_lookup(ing, current, &slot);
                         if (rc && rc != RECALL_ENOTFOUND)
                                 goto fail;
                         if (rc)
@@ -181,8 +291,8 @@ again:
                                p[i].msg.tenant_id);
                         continue;
                 }
-                p[i].history_window = tenant.history_window;
-                p[i].ttl_s = recall_memory_read_ttl(&tenant);
+                p[i].history_window = slot->tenant.history_window;
+                p[i].ttl_s = recall_memory_read_ttl(&slot->tenant);
                 rc = recall_store_message_insert(ing->store, &p[i].msg, &p[i].res);
                 if (rc == RECALL_EINVAL) {
                         recall_log_warn("store rejected message '%s': %s",
@@ -193,7 +303,7 @@ again:
                                recall_store_errmsg(ing->store));
                         goto again;
                 }
-                if (rc)
+                if (rc || (rc = learn_stored(ing, &p[i], slot)))
                         goto fail;
                 p[i].stored = 1;
         }
@@ -279,7 +389,11 @@ static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
                         if (recall_memory_append(mems[k], p[i].msg.message_id,
                                                  p[i].msg.direction, p[i].msg.body,
                                                  p[i].msg.at_ms,
-                                                 (size_t)p[i].history_window)) {
+                                                 (size_t)p[i].history_window) ||
+                            (p[i].learned &&
+                             recall_memory_set_profile(mems[k], p[i].lesson.state,
+                                                       *p[i].res.lead_type ? p[i].res.lead_type : NULL,
+                                                       p[i].lesson.returning_gap_s))) {
                                 recall_memory_destroy(mems[k]);
                                 mems[k] = NULL;
                                 break;
@@ -340,21 +454,48 @@ out:
         return rc;
 }
 
+/* Produces recorded outputs ([{topic, key, payload}]); counts them. */
+static int publish_outputs(ingest_t *ing, const json_t *outputs, uint64_t *sent)
+{
+        const json_t *out;
+        const char *key, *payload;
+        size_t k;
+        int rc;
+
+        json_array_foreach(outputs, k, out) {
+                key = json_string_value(json_object_get(out, "key"));
+                payload = json_string_value(json_object_get(out, "payload"));
+                rc = recall_producer_send(ing->producer,
+                                          json_string_value(json_object_get(out, "topic")), key,
+                                          strlen(key), payload, strlen(payload), NULL, 0);
+                if (rc)
+                        return rc;
+                (*sent)++;
+        }
+        return 0;
+}
+
 static int publish_batch(ingest_t *ing, const parsed_t *p, size_t n)
 {
-        uint64_t sent = 0;
+        uint64_t requests = 0, events = 0;
         int rc;
 
         for (size_t i = 0; i < n; i++) {
-                if (!needs_outputs(&p[i]) || !recall_inbound_from_lead(&p[i].msg))
+                if (!needs_outputs(&p[i]))
                         continue;
-                if ((rc = publish_request(ing, &p[i])))
+                if (recall_inbound_from_lead(&p[i].msg)) {
+                        if ((rc = publish_request(ing, &p[i])))
+                                return rc;
+                        requests++;
+                }
+                if ((p[i].learned && (rc = publish_outputs(ing, p[i].lesson.outputs, &events))) ||
+                    (rc = publish_outputs(ing, p[i].replay_outputs, &events)))
                         return rc;
-                sent++;
         }
-        if (sent && (rc = recall_producer_flush(ing->producer, FLUSH_TIMEOUT_MS)))
+        if ((requests || events) && (rc = recall_producer_flush(ing->producer, FLUSH_TIMEOUT_MS)))
                 return rc == RECALL_EINVAL ? RECALL_EIO : rc;
-        ing->stats.requests += sent;
+        ing->stats.requests += requests;
+        ing->stats.events += events;
         return 0;
 }
 
@@ -419,8 +560,10 @@ int ingest_batch(void *opaque, recall_batch_item_t *items, size_t n)
                 goto out;
         rc = mark_published(ing, p, n);
 out:
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                item_release(&p[i]);
                 json_decref(p[i].root);
+        }
         free(p);
         return rc;
 }

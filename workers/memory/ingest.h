@@ -26,6 +26,7 @@ typedef struct ingest_stats {
         uint64_t duplicates;   /* redelivered messageIds, no effect */
         uint64_t dead_letters; /* rejected: invalid or unknown tenant */
         uint64_t requests;     /* respond.request produced */
+        uint64_t events;       /* lead.events and prefs.update produced */
         uint64_t cache_rebuilds;
         uint64_t cache_errors;
 } ingest_stats_t;

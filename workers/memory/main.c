@@ -59,11 +59,12 @@ static void log_stats(const ingest_t *ing, const recall_consumer_t *consumer)
         ingest_stats(ing, &s);
         recall_consumer_stats(consumer, &c);
         recall_log_info("stopped: %llu batches, %llu messages, %llu stored, %llu duplicates, "
-                        "%llu dead letters, %llu respond.request, %llu cache rebuilds, "
+                        "%llu dead letters, %llu respond.request, %llu events, %llu cache rebuilds, "
                         "%llu cache errors",
                         (unsigned long long)c.batches, (unsigned long long)c.messages,
                         (unsigned long long)s.stored, (unsigned long long)s.duplicates,
                         (unsigned long long)s.dead_letters, (unsigned long long)s.requests,
+                        (unsigned long long)s.events,
                         (unsigned long long)s.cache_rebuilds,
                         (unsigned long long)s.cache_errors);
 }

@@ -21,6 +21,7 @@ int recall_cli_send(int argc, char **argv);
 int recall_cli_memory(int argc, char **argv);
 int recall_cli_demo(int argc, char **argv);
 int recall_cli_config(int argc, char **argv);
+int recall_cli_extract(int argc, char **argv);
 
 /* The common options, settings lookup and usage errors are shared with the
  * workers: see recall/cmdline.h (recall_cmdline_opt,

@@ -2,6 +2,7 @@
  * registers the tenant "demo", sends a few lead messages for two contacts,
  * and after each one prints what recall now remembers. deploy/up runs it
  * once the stack is ready. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,30 @@ static recall_config_t *wait_ready(const recall_cmdline_t *cl, int wait_s, int *
         }
 }
 
+/* What recall has learned so far: temperature, known facts, next question. */
+static void print_learned(const recall_memory_t *mem)
+{
+        json_t *view = recall_memory_to_json(mem), *v;
+        const char *field;
+        char *s;
+
+        if (!view)
+                return;
+        printf("   learned: temperature %s", json_string_value(json_object_get(view, "temperature")));
+        json_object_foreach(json_object_get(view, "qualification"), field, v) {
+                if (json_is_null(v) || (json_is_array(v) && !json_array_size(v)))
+                        continue;
+                if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+                        printf(", %s %s", field, s);
+                        free(s);
+                }
+        }
+        if ((v = json_object_get(view, "next_question")) && json_is_object(v))
+                printf("\n   next question: %s", json_string_value(json_object_get(v, "text")));
+        printf("\n");
+        json_decref(view);
+}
+
 /* Polls the memory until it holds `count` messages (the worker's work). */
 static int show_memory(recall_store_t *store, recall_cache_t *cache,
                        const char *contact, int64_t count)
@@ -81,6 +106,7 @@ static int show_memory(recall_store_t *store, recall_cache_t *cache,
         for (size_t i = 0; i < mem->n_turns; i++)
                 printf("     %-5s %s\n", strcmp(mem->turns[i].direction, "inbound") ? "agent" : "lead",
                        mem->turns[i].body);
+        print_learned(mem);
         recall_memory_destroy(mem);
         return 0;
 }

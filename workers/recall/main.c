@@ -19,6 +19,7 @@ static const struct {
         {"memory", recall_cli_memory, "show what recall remembers of a contact"},
         {"demo", recall_cli_demo, "play a short demo conversation on a running stack"},
         {"config", recall_cli_config, "print the settings reference or the resolved settings"},
+        {"extract", recall_cli_extract, "extract qualification facts from lead messages (JSON lines)"},
 };
 
 static void usage(FILE *out)

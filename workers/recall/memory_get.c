@@ -3,6 +3,7 @@
  * PostgreSQL and cached again). */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,11 +19,45 @@ static const char usage[] =
         "Shows a contact's memory: the message count and the hot window of the\n"
         "conversation (oldest first). With --json, one object:\n"
         "  {tenant_id, contact_id, message_count,\n"
-        "   messages: [{id, direction, body, at}]}\n\noptions:\n"
+        "   messages: [{id, direction, body, at}],\n"
+        "   qualification: {the extraction contract's fields}, temperature,\n"
+        "   answered: [question numbers], next_question: {number, key, text},\n"
+        "   returning: {gap_seconds} or null,\n"
+        "   facts: [{field, value, message_id, valid_from, valid_until}]}\n\noptions:\n"
         "  --tenant T        tenant (locationId), required\n"
         "  --contact C       contact (contactId), required\n"
         "  --json            print JSON\n"
         RECALL_CMDLINE_HELP;
+
+/* The qualification summary: temperature, what is known, what to ask. */
+static void print_profile(const recall_memory_t *mem)
+{
+        json_t *view = recall_memory_to_json(mem), *v;
+        const char *field;
+
+        if (!view)
+                return;
+        printf("  temperature %s, %zu of 7 questions answered",
+               json_string_value(json_object_get(view, "temperature")),
+               json_array_size(json_object_get(view, "answered")));
+        if ((v = json_object_get(view, "returning")) && json_is_object(v))
+                printf(", returning after %lld h",
+                       (long long)json_integer_value(json_object_get(v, "gap_seconds")) / 3600);
+        printf("\n");
+        json_object_foreach(json_object_get(view, "qualification"), field, v) {
+                char *s;
+
+                if (json_is_null(v) || (json_is_array(v) && !json_array_size(v)))
+                        continue;
+                if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+                        printf("    %-18s %s\n", field, s);
+                        free(s);
+                }
+        }
+        if ((v = json_object_get(view, "next_question")) && json_is_object(v))
+                printf("  next question: %s\n", json_string_value(json_object_get(v, "text")));
+        json_decref(view);
+}
 
 static void print_text(const recall_memory_t *mem)
 {
@@ -37,6 +72,7 @@ static void print_text(const recall_memory_t *mem)
                        strcmp(mem->turns[i].direction, "inbound") ? "agent" : "lead",
                        mem->turns[i].body);
         }
+        print_profile(mem);
 }
 
 int recall_cli_memory(int argc, char **argv)
