@@ -66,7 +66,9 @@ typedef struct recall_extraction {
         unsigned must_haves;       /* RECALL_MUST_* the lead wants */
         int home_to_sell;          /* 1, 0, -1 when unstated */
         /* Beyond the contract, for multi-turn memory: what the message takes
-         * back ("forget Fontana", "scratch the pool", "no pool please"). */
+         * back ("forget Fontana", "scratch the pool", "no pool please"). A
+         * dropped feature is not in must_haves; a dropped place stays in
+         * locations too (contract rule 4: a place named for any reason). */
         unsigned must_haves_dropped;
         char **locations_dropped; /* owned */
         size_t n_locations_dropped;

@@ -35,6 +35,9 @@ static const struct {
         {"ben", NULL, "Probably listing in the spring, once the kids finish school.", 0},
 };
 
+static const char demo_places[] = "Austin\nRound Rock\nCedar Park\nGeorgetown\n"
+                                  "Pflugerville\nLeander\nDowntown Austin\n";
+
 /* Reloads the settings until the stack says it is ready. */
 static recall_config_t *wait_ready(const recall_cmdline_t *cl, int wait_s, int *code)
 {
@@ -165,7 +168,13 @@ int recall_cli_demo(int argc, char **argv)
                         recall_store_errmsg(admin));
                 goto out;
         }
-        printf("tenant 'demo' registered\n");
+        /* the demo agency's market, so that places are recognised */
+        if (recall_store_tenant_set_gazetteer(admin, "demo", demo_places)) {
+                fprintf(stderr, "%s: cannot set the demo gazetteer: %s\n", cl.prog,
+                        recall_store_errmsg(admin));
+                goto out;
+        }
+        printf("tenant 'demo' registered (places: Austin area)\n");
         /* a rerun of the demo continues the same contacts */
         for (int c = 0; c < 2; c++) {
                 recall_memory_t *mem = NULL;
