@@ -50,6 +50,13 @@ static int content_type_is(const char *content_type, const char *want)
         return content_type[n] == '\0' || content_type[n] == ';';
 }
 
+/* msgpack-c may hand out a NULL pointer for an empty string: memchr,
+ * strndup and json_stringn want a real one. */
+static const char *str_ptr(const msgpack_object_str *str)
+{
+        return str->size ? str->ptr : "";
+}
+
 /* Converts one msgpack object into a new jansson reference in *out. where
  * names the map key the object sits under, for the reason. */
 static int from_msgpack(const msgpack_object *o, const char *where, json_t **out,
@@ -84,11 +91,11 @@ static int from_msgpack(const msgpack_object *o, const char *where, json_t **out
                 *out = json_real(o->via.f64);
                 break;
         case MSGPACK_OBJECT_STR:
-                if (memchr(o->via.str.ptr, '\0', o->via.str.size))
+                if (memchr(str_ptr(&o->via.str), '\0', o->via.str.size))
                         return reject(reason, reason_size,
                                       "invalid_msgpack: %s: string holds a NUL", where);
                 /* json_stringn is jansson's UTF-8 check: NULL when invalid */
-                if (!(*out = json_stringn(o->via.str.ptr, o->via.str.size)))
+                if (!(*out = json_stringn(str_ptr(&o->via.str), o->via.str.size)))
                         return reject(reason, reason_size, "invalid_utf8: %s", where);
                 break;
         case MSGPACK_OBJECT_ARRAY:
@@ -114,12 +121,12 @@ static int from_msgpack(const msgpack_object *o, const char *where, json_t **out
                                            where);
                                 goto fail;
                         }
-                        if (memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size)) {
+                        if (memchr(str_ptr(&kv->key.via.str), '\0', kv->key.via.str.size)) {
                                 r = reject(reason, reason_size,
                                            "invalid_msgpack: %s: map key holds a NUL", where);
                                 goto fail;
                         }
-                        if (!(key = strndup(kv->key.via.str.ptr, kv->key.via.str.size)))
+                        if (!(key = strndup(str_ptr(&kv->key.via.str), kv->key.via.str.size)))
                                 goto nomem;
                         r = from_msgpack(&kv->val, key, &child, reason, reason_size);
                         /* json_object_set_new checks the key's UTF-8 and
@@ -153,6 +160,92 @@ fail:
         return r;
 }
 
+/* msgpack-c's unpacker allocates each array and map at its declared size
+ * before reading a single element, and gives up with NOMEM past 32 levels of
+ * nesting: five bytes could ask for gigabytes, and a deep payload would read
+ * as out of memory. So the payload is walked first: a count larger than the
+ * bytes left cannot be honest (every element takes at least one byte), and
+ * nesting is bounded by the unpacker's stack. Returns 0, or a reason. */
+#define MSGPACK_MAX_DEPTH 32
+
+static int msgpack_scan(const unsigned char *p, size_t len, size_t *off, int depth,
+                        char *reason, size_t reason_size)
+{
+        static const unsigned char fixed[] = {
+                /* 0xc0..0xdf: bytes after the type byte; 0xff: counted */
+                [0x00] = 0, [0x01] = 0xff, [0x02] = 0, [0x03] = 0,
+                [0x04] = 0xff, [0x05] = 0xff, [0x06] = 0xff,
+                [0x07] = 0xff, [0x08] = 0xff, [0x09] = 0xff,
+                [0x0a] = 4, [0x0b] = 8, [0x0c] = 1, [0x0d] = 2, [0x0e] = 4, [0x0f] = 8,
+                [0x10] = 1, [0x11] = 2, [0x12] = 4, [0x13] = 8,
+                [0x14] = 2, [0x15] = 3, [0x16] = 5, [0x17] = 9, [0x18] = 17,
+                [0x19] = 0xff, [0x1a] = 0xff, [0x1b] = 0xff,
+                [0x1c] = 0xff, [0x1d] = 0xff, [0x1e] = 0xff, [0x1f] = 0xff,
+        };
+        size_t n = 0, items = 0, width, skip = 0;
+        unsigned char b;
+        int container;
+
+        if (*off >= len)
+                return reject(reason, reason_size, "invalid_msgpack: truncated payload");
+        b = p[(*off)++];
+        if (b <= 0x7f || b >= 0xe0)
+                return 0;
+        container = b <= 0x9f || (b >= 0xdc && b <= 0xdf);
+        if (b <= 0x8f)
+                items = 2 * (size_t)(b & 0x0f);
+        else if (b <= 0x9f)
+                items = b & 0x0f;
+        else if (b <= 0xbf)
+                skip = b & 0x1f;
+        else if (fixed[b - 0xc0] != 0xff)
+                skip = fixed[b - 0xc0];
+        else if (b == 0xc1)
+                return reject(reason, reason_size, "invalid_msgpack: parse error");
+        else {
+                /* bin, ext, str: a length; array, map: a count */
+                static const unsigned char widths[] = {1, 2, 4, 1, 2, 4};
+
+                if (b >= 0xc4 && b <= 0xc9)
+                        width = widths[b - 0xc4];
+                else if (b >= 0xd9 && b <= 0xdb)
+                        width = (size_t)1 << (b - 0xd9);
+                else
+                        width = b == 0xdc || b == 0xde ? 2 : 4;
+                if (len - *off < width)
+                        return reject(reason, reason_size, "invalid_msgpack: truncated payload");
+                for (size_t i = 0; i < width; i++)
+                        n = (n << 8) | p[(*off)++];
+                if (b >= 0xdc)
+                        items = b >= 0xde ? 2 * n : n;
+                else
+                        skip = n + (b >= 0xc7 && b <= 0xc9); /* ext: its type byte */
+        }
+        if (skip) {
+                if (len - *off < skip)
+                        return reject(reason, reason_size, "invalid_msgpack: truncated payload");
+                *off += skip;
+                return 0;
+        }
+        if (!container)
+                return 0;
+        /* the unpacker counts empty arrays and maps as a level too */
+        if (depth >= MSGPACK_MAX_DEPTH)
+                return reject(reason, reason_size,
+                              "invalid_msgpack: nested deeper than %d levels", MSGPACK_MAX_DEPTH);
+        if (items > len - *off)
+                return reject(reason, reason_size,
+                              "invalid_msgpack: %zu elements declared, %zu bytes left", items,
+                              len - *off);
+        for (size_t i = 0; i < items; i++) {
+                int r = msgpack_scan(p, len, off, depth + 1, reason, reason_size);
+
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
 static int decode_msgpack(const void *payload, size_t len, json_t **out, char *reason,
                           size_t reason_size)
 {
@@ -161,6 +254,11 @@ static int decode_msgpack(const void *payload, size_t len, json_t **out, char *r
         size_t off = 0;
         int r;
 
+        if ((r = msgpack_scan(payload, len, &off, 0, reason, reason_size)))
+                return r;
+        if (off != len)
+                return reject(reason, reason_size, "invalid_msgpack: %zu trailing bytes", len - off);
+        off = 0;
         msgpack_unpacked_init(&result);
         ret = msgpack_unpack_next(&result, payload, len, &off);
         if (ret == MSGPACK_UNPACK_SUCCESS && off != len)

@@ -78,7 +78,11 @@ static void setup(void)
  * jansson refuses invalid UTF-8 (overlongs, surrogates, > U+10FFFF). */
 static int is_utf8(const uint8_t *data, size_t size)
 {
-        json_t *s = json_stringn((const char *)data, size);
+        json_t *s;
+
+        if (!size)
+                return 1; /* data may be NULL then, which jansson refuses */
+        s = json_stringn((const char *)data, size);
 
         json_decref(s);
         return s != NULL;

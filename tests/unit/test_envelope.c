@@ -298,10 +298,32 @@ static void test_decode_rejections(void **state)
         MSGPACK_REJECTS(ext, "invalid_msgpack: payload: ext is not supported");
         MSGPACK_REJECTS(int_key, "invalid_msgpack: payload: map key is not a string");
         MSGPACK_REJECTS(trailing, "invalid_msgpack: 1 trailing bytes");
-        MSGPACK_REJECTS(truncated, "invalid_msgpack: truncated payload");
+        MSGPACK_REJECTS(truncated, "invalid_msgpack: 4 elements declared, 2 bytes left");
         MSGPACK_REJECTS(huge, "invalid_msgpack: payload: integer out of range");
         MSGPACK_REJECTS(bad_utf8, "invalid_utf8: body");
         MSGPACK_REJECTS(nul_str, "invalid_msgpack: k: string holds a NUL");
+        /* found by fuzzing: a 6-byte payload declaring 2^31 elements must not
+         * make the decoder allocate them, and nesting deeper than msgpack-c
+         * takes is a bad payload, not an out-of-memory */
+        {
+                static const char huge_array[] = "\xdd\x7f\xff\xff\xff\xc0";
+                char deep[40];
+
+                assert_int_equal(decode_and_parse(huge_array, sizeof(huge_array) - 1,
+                                                  RECALL_CONTENT_TYPE_MSGPACK, &msg, &root),
+                                 RECALL_EINVAL);
+                assert_null(root);
+                assert_memory_equal(reason, "invalid_msgpack:", 16);
+                memset(deep, 0x91, 33); /* 33 nested one-element arrays */
+                deep[33] = (char)0x90;
+                assert_int_equal(decode_and_parse(deep, 34, RECALL_CONTENT_TYPE_MSGPACK, &msg,
+                                                  &root), RECALL_EINVAL);
+                assert_memory_equal(reason, "invalid_msgpack:", 16);
+                /* an empty string is a string, not broken UTF-8 */
+                assert_int_equal(decode_and_parse("\xa0", 1, RECALL_CONTENT_TYPE_MSGPACK, &msg,
+                                                  &root), RECALL_EINVAL);
+                assert_string_equal(reason, "not_object: payload is a string");
+        }
 #undef MSGPACK_REJECTS
 }
 
