@@ -1280,6 +1280,13 @@ static int scan_amounts(struct scan *sc, struct money *m, size_t *n_money)
 }
 
 /* Settles budget and seller's price from the money found, by intent. */
+/* Whole dollars, or -1 for none; an amount no lead states (a quadrillion
+ * and up, or the overflow of a runaway number) is none rather than garbage. */
+static int64_t usd(double amount)
+{
+        return amount >= 0 && amount < 1e15 ? llround(amount) : -1;
+}
+
 static void assign_money(recall_extraction_t *x, const struct money *m, size_t n)
 {
         int seller = x->intent && !strcmp(x->intent, "sell");
@@ -1329,9 +1336,9 @@ static void assign_money(recall_extraction_t *x, const struct money *m, size_t n
                 max = approval;
         if (min >= 0 && max >= 0 && min >= max)
                 min = -1;
-        x->budget_min = min >= 0 ? llround(min) : -1;
-        x->budget_max = max >= 0 ? llround(max) : -1;
-        x->price_expectation = price >= 0 ? llround(price) : -1;
+        x->budget_min = usd(min);
+        x->budget_max = usd(max);
+        x->price_expectation = usd(price);
         if (!x->intent) {
                 if (x->budget_min >= 0 || x->budget_max >= 0)
                         x->intent = monthly ? "rent" : "buy";
@@ -1348,10 +1355,10 @@ static int fill_locations(struct scan *sc, const recall_gazetteer_t *gaz, recall
         size_t n = sc->ex->n_places;
         char **list, **dropped;
 
+        if (!n) /* qsort(NULL, 0, ...) is undefined */
+                return 0;
         qsort(p, n, sizeof(*p), place_cmp);
         drop_places(sc);
-        if (!n)
-                return 0;
         if (!(list = calloc(n, sizeof(*list))) || !(dropped = calloc(n, sizeof(*dropped)))) {
                 free(list);
                 return RECALL_ENOMEM;

@@ -167,6 +167,16 @@ static void test_budget(void **state)
         }
 }
 
+/* found by fuzzing: a runaway number is no amount, never INT64_MIN */
+static void test_absurd_amounts(void **state)
+{
+        (void)state;
+        assert_int_equal(ext("budget 99999999999999999999k")->budget_max, -1);
+        assert_int_equal(ext("budget 9999999999999999999")->budget_max, -1);
+        assert_int_equal(ext("hoping to get 99999999999999999999 for it")->price_expectation, -1);
+        assert_int_equal(ext("pre-approved up to 450k")->budget_max, 450000);
+}
+
 static void test_price_expectation(void **state)
 {
         (void)state;
@@ -584,7 +594,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_intent),          cmocka_unit_test(test_implied_intent),
-                cmocka_unit_test(test_budget),          cmocka_unit_test(test_price_expectation),
+                cmocka_unit_test(test_budget),
+                cmocka_unit_test(test_absurd_amounts),          cmocka_unit_test(test_price_expectation),
                 cmocka_unit_test(test_rooms),           cmocka_unit_test(test_property_type),
                 cmocka_unit_test(test_timeline),        cmocka_unit_test(test_financing),
                 cmocka_unit_test(test_must_haves),      cmocka_unit_test(test_home_to_sell),
