@@ -631,7 +631,8 @@ int recall_qualify_apply(recall_qualify_t *q, const recall_extraction_t *x,
                 q->facts[plan.closes[i]].open = 0;
                 q->facts[plan.closes[i]].valid_until = at_ms;
         }
-        memcpy(q->facts + q->n_facts, plan.opens, plan.n_opens * sizeof(*plan.opens));
+        if (plan.n_opens) /* q->facts may still be NULL */
+                memcpy(q->facts + q->n_facts, plan.opens, plan.n_opens * sizeof(*plan.opens));
         q->n_facts += plan.n_opens;
         r = (int)(plan.n_closes + plan.n_opens);
         plan.n_opens = 0; /* the opened facts are owned by q now */

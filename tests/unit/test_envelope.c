@@ -323,6 +323,8 @@ static void test_decode_rejections(void **state)
                 assert_int_equal(decode_and_parse("\xa0", 1, RECALL_CONTENT_TYPE_MSGPACK, &msg,
                                                   &root), RECALL_EINVAL);
                 assert_string_equal(reason, "not_object: payload is a string");
+                json_decref(root);
+                root = NULL;
         }
 #undef MSGPACK_REJECTS
 }
