@@ -31,6 +31,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/log.h"
+#include "recall/offsets.h"
 #include "recall/time.h"
 
 #define SEND_RETRY_MS 10000    /* how long a full queue is waited out */
@@ -80,6 +81,10 @@ struct recall_consumer {
         volatile sig_atomic_t *run;
         int rc; /* error of a batch processed by the rebalance callback */
         recall_consumer_stats_t stats;
+        /* one-at-a-time mode (recall_consumer_poll_one) */
+        recall_offsets_t *taken;
+        recall_revoke_fn revoke_fn;
+        void *revoke_opaque;
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -575,6 +580,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 break;
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
                 log_partitions(rd_kafka_assignment_lost(rk) ? "lost" : "revoked", parts);
+                if (consumer->revoke_fn)
+                        consumer->revoke_fn(consumer->revoke_opaque, parts,
+                                            rd_kafka_assignment_lost(rk));
+                for (int i = 0; i < parts->cnt; i++)
+                        recall_offsets_forget(consumer->taken, parts->elems[i].topic,
+                                              parts->elems[i].partition);
                 if (consumer->n_msgs && rd_kafka_assignment_lost(rk)) {
                         recall_log_warn("assignment lost: dropping %zu unprocessed messages",
                                         consumer->n_msgs);
@@ -621,7 +632,8 @@ recall_consumer_t *recall_consumer_new(const recall_config_t *cfg,
         consumer->poll_ms = (int)recall_config_get_int(cfg, "consumer.poll_ms");
         consumer->retry_max = (int)recall_config_get_int(cfg, "consumer.retry_max");
         consumer->stats_interval_ms = (int)recall_config_get_int(cfg, "stats.interval_ms");
-        if (!(consumer->msgs = calloc(consumer->batch_max, sizeof(*consumer->msgs))) ||
+        if (!(consumer->taken = recall_offsets_new()) ||
+            !(consumer->msgs = calloc(consumer->batch_max, sizeof(*consumer->msgs))) ||
             !(consumer->items = calloc(consumer->batch_max, sizeof(*consumer->items))))
                 goto oom;
         if (!(conf = recall_kafka_conf_new(cfg, RD_KAFKA_CONSUMER, group_id, errstr,
@@ -739,5 +751,94 @@ void recall_consumer_destroy(recall_consumer_t *consumer)
         }
         free(consumer->items);
         free(consumer->msgs);
+        recall_offsets_destroy(consumer->taken);
         free(consumer);
+}
+
+/* ---- consumer: one message at a time ----------------------------------- */
+
+void recall_consumer_set_revoke_cb(recall_consumer_t *consumer, recall_revoke_fn fn,
+                                   void *opaque)
+{
+        consumer->revoke_fn = fn;
+        consumer->revoke_opaque = opaque;
+}
+
+int recall_consumer_poll_one(recall_consumer_t *consumer, int timeout_ms,
+                             rd_kafka_message_t **out)
+{
+        rd_kafka_t *rk = consumer->client.rk;
+        rd_kafka_message_t *rkm;
+        char fatal[512];
+
+        *out = NULL;
+        while ((rkm = rd_kafka_consumer_poll(rk, timeout_ms))) {
+                if (!rkm->err) {
+                        if (recall_offsets_take(consumer->taken, rd_kafka_topic_name(rkm->rkt),
+                                                rkm->partition, rkm->offset)) {
+                                rd_kafka_message_destroy(rkm);
+                                return RECALL_ENOMEM;
+                        }
+                        consumer->stats.messages++;
+                        *out = rkm;
+                        return 0;
+                }
+                if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal))) {
+                        recall_log_error("consumer fatal error: %s", fatal);
+                        rd_kafka_message_destroy(rkm);
+                        return RECALL_EFATAL;
+                }
+                if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        recall_log_warn("consumer: %s", rd_kafka_message_errstr(rkm));
+                rd_kafka_message_destroy(rkm);
+                timeout_ms = 0;
+        }
+        return consumer->client.fatal ? RECALL_EFATAL : 0;
+}
+
+void recall_consumer_finish(recall_consumer_t *consumer, const char *topic,
+                            int32_t partition, int64_t offset)
+{
+        rd_kafka_topic_partition_list_t *list;
+        rd_kafka_resp_err_t err;
+        int64_t next;
+
+        if (!recall_offsets_finish(consumer->taken, topic, partition, offset, &next))
+                return;
+        list = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(list, topic, partition)->offset = next;
+        err = rd_kafka_offsets_store(consumer->client.rk, list);
+        if (err || list->elems[0].err)
+                recall_log_warn("cannot store offset %" PRId64 " of '%s' [%" PRId32 "]: %s",
+                                next, topic, partition,
+                                rd_kafka_err2str(err ? err : list->elems[0].err));
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
+size_t recall_consumer_pending(const recall_consumer_t *consumer, const char *topic,
+                               int32_t partition)
+{
+        return recall_offsets_pending(consumer->taken, topic, partition);
+}
+
+int recall_consumer_dead_letter(recall_consumer_t *consumer, const rd_kafka_message_t *rkm,
+                                const char *reason)
+{
+        const char *topic = rd_kafka_topic_name(rkm->rkt);
+        rd_kafka_headers_t *orig, *hdrs;
+        char dlq[512];
+        int rc;
+
+        if (rd_kafka_message_headers(rkm, &orig))
+                orig = NULL;
+        hdrs = recall_kafka_dlq_headers(orig, reason, topic, rkm->partition, rkm->offset,
+                                        recall_time_now_ms());
+        snprintf(dlq, sizeof(dlq), "%s" DLQ_SUFFIX, topic);
+        if ((rc = producer_send(consumer->producer, dlq, rkm->key, rkm->key_len, rkm->payload,
+                                rkm->len, hdrs)))
+                return rc;
+        recall_log_info("dead letter '%s' [%" PRId32 "] @ %" PRId64 ": %s", topic, rkm->partition,
+                        rkm->offset, reason);
+        consumer->stats.dead_letters++;
+        return 0;
 }

@@ -66,7 +66,88 @@ void recall_memory_destroy(recall_memory_t *mem)
         free(mem->contact_id);
         free(mem->qualification);
         free(mem->lead_type);
+        free(mem->name);
+        free(mem->summary);
         free(mem);
+}
+
+int recall_memory_set_contact(recall_memory_t *mem, const char *name,
+                              int opted_out)
+{
+        char *n = name ? strdup(name) : NULL;
+
+        if (name && !n)
+                return RECALL_ENOMEM;
+        free(mem->name);
+        mem->name = n;
+        mem->opted_out = opted_out ? 1 : 0;
+        return 0;
+}
+
+/* One summary line of a message: "YYYY-MM-DD lead: text" with the text's
+ * whitespace runs made single spaces and cut on a UTF-8 boundary. */
+static void summary_line(char *buf, size_t size, const char *direction,
+                         const char *body, int64_t at_ms)
+{
+        char iso[32];
+        size_t len, cut;
+        int space = 0;
+
+        recall_time_format_iso8601(at_ms, iso, sizeof(iso));
+        iso[10] = '\0';
+        len = (size_t)snprintf(buf, size, "%s %s: ", iso,
+                               strcmp(direction, "outbound") ? "lead" : "agent");
+        cut = len + RECALL_MEMORY_SUMMARY_CHARS;
+        if (cut >= size)
+                cut = size - 1;
+        for (const char *c = body; *c && len < cut; c++) {
+                if (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t') {
+                        space = 1;
+                        continue;
+                }
+                if (space && buf[len - 1] != ' ')
+                        buf[len++] = ' ';
+                space = 0;
+                buf[len++] = *c;
+        }
+        while (len > 0 && ((unsigned char)buf[len - 1] & 0xC0) == 0x80)
+                len--; /* a cut inside a multi-byte character */
+        if (len > 0 && ((unsigned char)buf[len - 1] & 0xC0) == 0xC0)
+                len--;
+        buf[len] = '\0';
+}
+
+int recall_memory_fold(recall_memory_t *mem, const char *direction,
+                       const char *body, int64_t at_ms)
+{
+        char line[64 + RECALL_MEMORY_SUMMARY_CHARS];
+        const char *keep = mem->summary ? mem->summary : "";
+        size_t lines = 0, line_len, keep_len;
+        char *s;
+
+        summary_line(line, sizeof(line), direction, body, at_ms);
+        for (const char *c = keep; *c; c++)
+                lines += *c == '\n';
+        if (*keep)
+                lines++;
+        /* drop the oldest lines beyond the limit */
+        while (lines >= RECALL_MEMORY_SUMMARY_LINES && *keep) {
+                const char *nl = strchr(keep, '\n');
+
+                keep = nl ? nl + 1 : keep + strlen(keep);
+                lines--;
+        }
+        line_len = strlen(line);
+        keep_len = strlen(keep);
+        if (!(s = malloc(keep_len + line_len + 2)))
+                return RECALL_ENOMEM;
+        memcpy(s, keep, keep_len);
+        if (keep_len)
+                s[keep_len++] = '\n';
+        memcpy(s + keep_len, line, line_len + 1);
+        free(mem->summary);
+        mem->summary = s;
+        return 0;
 }
 
 int recall_memory_set_profile(recall_memory_t *mem, const char *qualification,
@@ -88,18 +169,36 @@ int recall_memory_set_profile(recall_memory_t *mem, const char *qualification,
         return 0;
 }
 
-/* Drops the oldest turns so that at most keep remain. */
-static void drop_oldest(recall_memory_t *mem, size_t keep)
+/* Drops the oldest turns so that at most keep remain, folding each into the
+ * summary. Only an allocation failure of the summary fails, and then the
+ * memory is as it was. */
+static int drop_oldest(recall_memory_t *mem, size_t keep)
 {
+        char *saved;
         size_t drop;
+        int rc;
 
         if (mem->n_turns <= keep)
-                return;
+                return 0;
         drop = mem->n_turns - keep;
+        saved = mem->summary ? strdup(mem->summary) : NULL;
+        if (mem->summary && !saved)
+                return RECALL_ENOMEM;
+        for (size_t i = 0; i < drop; i++) {
+                const recall_turn_t *t = &mem->turns[i];
+
+                if ((rc = recall_memory_fold(mem, t->direction, t->body, t->at_ms))) {
+                        free(mem->summary);
+                        mem->summary = saved;
+                        return rc;
+                }
+        }
+        free(saved);
         for (size_t i = 0; i < drop; i++)
                 turn_release(&mem->turns[i]);
         memmove(mem->turns, mem->turns + drop, keep * sizeof(*mem->turns));
         mem->n_turns = keep;
+        return 0;
 }
 
 int recall_memory_append(recall_memory_t *mem, const char *id, const char *direction,
@@ -108,6 +207,7 @@ int recall_memory_append(recall_memory_t *mem, const char *id, const char *direc
         recall_turn_t turn = {0};
         recall_turn_t *turns;
         size_t need, cap;
+        int rc;
 
         if (!mem || !id || !direction || !body)
                 return RECALL_EINVAL;
@@ -136,10 +236,14 @@ int recall_memory_append(recall_memory_t *mem, const char *id, const char *direc
                         mem->turns = turns;
                         mem->cap_turns = cap;
                 }
-                drop_oldest(mem, window - 1);
+                if ((rc = drop_oldest(mem, window - 1))) {
+                        turn_release(&turn);
+                        return rc;
+                }
                 mem->turns[mem->n_turns++] = turn; /* strings owned by mem now */
-        } else {
-                drop_oldest(mem, 0);
+        } else if ((rc = drop_oldest(mem, 0)) ||
+                   (rc = recall_memory_fold(mem, direction, body, at_ms))) {
+                return rc;
         }
         mem->message_count++;
         if (at_ms > mem->last_at_ms)
@@ -174,7 +278,7 @@ static int pack_kv_opt_str(msgpack_packer *pk, const char *key, const char *val)
 
 static int pack_memory(msgpack_packer *pk, const recall_memory_t *mem)
 {
-        if (msgpack_pack_map(pk, 9) || pack_kv_int(pk, "v", RECALL_MEMORY_FORMAT) ||
+        if (msgpack_pack_map(pk, 12) || pack_kv_int(pk, "v", RECALL_MEMORY_FORMAT) ||
             pack_kv_str(pk, "tenant_id", mem->tenant_id) ||
             pack_kv_str(pk, "contact_id", mem->contact_id) ||
             pack_kv_int(pk, "message_count", mem->message_count) ||
@@ -191,7 +295,10 @@ static int pack_memory(msgpack_packer *pk, const recall_memory_t *mem)
         }
         return pack_kv_opt_str(pk, "qualification", mem->qualification) ||
                        pack_kv_opt_str(pk, "lead_type", mem->lead_type) ||
-                       pack_kv_int(pk, "returning_gap_s", mem->returning_gap_s)
+                       pack_kv_int(pk, "returning_gap_s", mem->returning_gap_s) ||
+                       pack_kv_opt_str(pk, "name", mem->name) ||
+                       pack_kv_int(pk, "opted_out", mem->opted_out) ||
+                       pack_kv_opt_str(pk, "summary", mem->summary)
                        ? -1
                        : 0;
 }
@@ -378,7 +485,8 @@ static int decode_turns(recall_memory_t *mem, const msgpack_object *val, char *e
 
 static const char *const memory_keys[] = {
         "v",        "tenant_id",     "contact_id", "message_count",  "last_at_ms",
-        "messages", "qualification", "lead_type",  "returning_gap_s",
+        "messages", "qualification", "lead_type",  "returning_gap_s", "name",
+        "opted_out", "summary",
 };
 
 static int memory_field(void *ctx, size_t idx, const msgpack_object *val)
@@ -402,7 +510,14 @@ static int memory_field(void *ctx, size_t idx, const msgpack_object *val)
                 return 0;
         case 6: return get_opt_str(val, &dc->mem->qualification);
         case 7: return get_opt_str(val, &dc->mem->lead_type);
-        default: return get_int(val, &dc->mem->returning_gap_s);
+        case 8: return get_int(val, &dc->mem->returning_gap_s);
+        case 9: return get_opt_str(val, &dc->mem->name);
+        case 10:
+                if (get_int(val, &v) || (v != 0 && v != 1))
+                        return RECALL_EINVAL;
+                dc->mem->opted_out = (int)v;
+                return 0;
+        default: return get_opt_str(val, &dc->mem->summary);
         }
 }
 
@@ -511,7 +626,11 @@ static int add_profile(json_t *root, const recall_memory_t *mem)
                                           ? json_pack("{s:I}", "gap_seconds",
                                                       (json_int_t)mem->returning_gap_s)
                                           : json_null()) ||
-              json_object_set(root, "facts", json_object_get(full, "facts"));
+              json_object_set(root, "facts", json_object_get(full, "facts")) ||
+              json_object_set_new(root, "name", mem->name ? json_string(mem->name) : json_null()) ||
+              json_object_set_new(root, "opted_out", json_boolean(mem->opted_out)) ||
+              json_object_set_new(root, "summary",
+                                  mem->summary ? json_string(mem->summary) : json_null());
         json_decref(answered);
         json_decref(full);
         json_decref(doc);

@@ -60,11 +60,21 @@ enum store_stmt {
         ST_CONTACT,
         ST_CONTACT_COUNT,
         ST_WINDOW,
+        ST_RESPONDER,
+        ST_VARIANTS,
+        ST_VARIANT_SET,
+        ST_VARIANT_DEL,
+        ST_REPLY_INSERT,
+        ST_REPLY_GET,
+        ST_OPT,
+        ST_VARIANT_STATS,
         ST__COUNT
 };
 
 #define TENANT_COLUMNS \
-        "tenant_id, name, history_window, cache_ttl_days, " AT_MS("created_at") ", session_gap_s"
+        "tenant_id, name, history_window, cache_ttl_days, " AT_MS("created_at") ", session_gap_s," \
+        " claude_model, claude_max_tokens, coalesce(claude_temperature, -1), claude_rpm," \
+        " claude_tpm, claude_key_sealed IS NOT NULL"
 
 static const struct {
         const char *name;
@@ -112,9 +122,10 @@ static const struct {
                 "  last_seen_at = greatest(k.last_seen_at, excluded.last_seen_at)"
                 " RETURNING k.message_count, k.lead_type"
                 "), o AS ("
-                " SELECT " AT_MS("last_seen_at") " AS last_ms, qualification::text AS q"
+                " SELECT " AT_MS("last_seen_at") " AS last_ms, qualification::text AS q,"
+                "  opted_out"
                 " FROM contacts WHERE tenant_id = $1 AND contact_id = $3"
-                ") SELECT c.message_count, c.lead_type, o.last_ms, o.q"
+                ") SELECT c.message_count, c.lead_type, o.last_ms, o.q, coalesce(o.opted_out, false)"
                 " FROM c LEFT JOIN o ON true"},
         [ST_MSG_SEEN] = {"recall_msg_seen",
                 "SELECT m.outputs_done, coalesce((SELECT message_count FROM contacts"
@@ -125,7 +136,7 @@ static const struct {
                 " WHERE tenant_id = $1 AND message_id = ANY ($2::text[])"},
         [ST_CONTACT] = {"recall_contact",
                 "SELECT message_count, coalesce(" AT_MS("last_seen_at") ", 0),"
-                " qualification::text, lead_type, returning_gap_s"
+                " qualification::text, lead_type, returning_gap_s, name, opted_out"
                 " FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
         [ST_CONTACT_COUNT] = {"recall_contact_count",
                 "SELECT message_count FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
@@ -148,6 +159,64 @@ static const struct {
                 "SELECT message_id, direction, body, " AT_MS("at")
                 " FROM messages WHERE tenant_id = $1 AND contact_id = $2"
                 " ORDER BY seq DESC LIMIT $3"},
+        [ST_RESPONDER] = {"recall_responder",
+                "SELECT claude_key_sealed, system_prompt, voice::text FROM tenants"
+                " WHERE tenant_id = $1"},
+        [ST_VARIANTS] = {"recall_variants",
+                "SELECT name, weight, system_prompt FROM prompt_variants"
+                " WHERE tenant_id = $1 ORDER BY name"},
+        [ST_VARIANT_SET] = {"recall_variant_set",
+                "INSERT INTO prompt_variants (tenant_id, name, weight, system_prompt)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, name) DO UPDATE"
+                " SET weight = excluded.weight, system_prompt = excluded.system_prompt"},
+        [ST_VARIANT_DEL] = {"recall_variant_del",
+                "DELETE FROM prompt_variants WHERE tenant_id = $1 AND name = $2 RETURNING 1"},
+        /* $1 tenant, $2 reply id, $3 contact, $4 channel, $5 body,
+         * $6 conversation, $7 at (ms), $8 source, $9 variant. One row (the
+         * contact's count after it) when the reply is new and its contact
+         * exists; none when the reply was recorded before or the contact is
+         * gone. The contact row's lock (UPDATE) orders this against the
+         * memory worker's inserts, so neither count is lost. */
+        [ST_REPLY_INSERT] = {"recall_reply_insert",
+                "WITH m AS ("
+                " INSERT INTO messages (tenant_id, message_id, contact_id, type,"
+                "  direction, message_type, body, conversation_id, at, source, variant)"
+                " SELECT $1, $2, $3, 'OutboundMessage', 'outbound', $4, $5, $6, "
+                FROM_MS("$7") ", $8, $9"
+                " WHERE EXISTS (SELECT 1 FROM contacts WHERE tenant_id = $1 AND contact_id = $3)"
+                " ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING 1"
+                ") UPDATE contacts k SET message_count = k.message_count + 1,"
+                "  variant = coalesce($9, k.variant)"
+                " FROM m WHERE k.tenant_id = $1 AND k.contact_id = $3"
+                " RETURNING k.message_count"},
+        [ST_REPLY_GET] = {"recall_reply_get",
+                "SELECT body, outputs_done, coalesce(source, ''), coalesce(variant, ''),"
+                " " AT_MS("at") " FROM messages WHERE tenant_id = $1 AND message_id = $2"},
+        /* $1 tenant, $2 contact, $3 opted out (bool), $4 at (ms) */
+        [ST_OPT] = {"recall_opt",
+                "UPDATE contacts SET opted_out = $3::bool,"
+                " opted_out_at = CASE WHEN $3::bool THEN " FROM_MS("$4") " END"
+                " WHERE tenant_id = $1 AND contact_id = $2"},
+        /* per variant: contacts, contacts that got a reply, contacts that
+         * wrote again after their first reply, qualified contacts, the
+         * median time to qualified (s), hot/warm/cold counts */
+        [ST_VARIANT_STATS] = {"recall_variant_stats",
+                "WITH first_reply AS ("
+                " SELECT contact_id, min(seq) AS seq FROM messages"
+                " WHERE tenant_id = $1 AND direction = 'outbound' AND source IS NOT NULL"
+                " GROUP BY contact_id"
+                ") SELECT coalesce(c.variant, ''), count(*), count(f.contact_id),"
+                " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM messages m"
+                "  WHERE m.tenant_id = $1 AND m.contact_id = c.contact_id"
+                "  AND m.direction = 'inbound' AND m.seq > f.seq)),"
+                " count(c.qualified_at),"
+                " coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY"
+                "  extract(epoch FROM c.qualified_at - c.first_seen_at)), -1)::bigint,"
+                " count(*) FILTER (WHERE c.temperature = 'hot'),"
+                " count(*) FILTER (WHERE c.temperature = 'warm'),"
+                " count(*) FILTER (WHERE c.temperature = 'cold')"
+                " FROM contacts c LEFT JOIN first_reply f ON f.contact_id = c.contact_id"
+                " WHERE c.tenant_id = $1 GROUP BY 1 ORDER BY 1"},
 };
 
 struct recall_store {
@@ -415,6 +484,12 @@ static void tenant_row(const PGresult *res, int row, recall_tenant_t *t)
         t->cache_ttl_days = (int)get_int64(res, row, 3);
         t->created_at_ms = get_int64(res, row, 4);
         t->session_gap_s = (int)get_int64(res, row, 5);
+        snprintf(t->claude_model, sizeof(t->claude_model), "%s", PQgetvalue(res, row, 6));
+        t->claude_max_tokens = (int)get_int64(res, row, 7);
+        t->claude_temperature = strtod(PQgetvalue(res, row, 8), NULL);
+        t->claude_rpm = (int)get_int64(res, row, 9);
+        t->claude_tpm = (int)get_int64(res, row, 10);
+        t->has_claude_key = PQgetvalue(res, row, 11)[0] == 't';
 }
 
 int recall_store_tenant_get(recall_store_t *store, const char *tenant_id,
@@ -468,6 +543,7 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
                 out->message_count = get_int64(res, 0, 0);
                 snprintf(out->lead_type, sizeof(out->lead_type), "%s", PQgetvalue(res, 0, 1));
                 out->prev_at_ms = PQgetisnull(res, 0, 2) ? -1 : get_int64(res, 0, 2);
+                out->opted_out = PQgetvalue(res, 0, 4)[0] == 't';
                 if (!PQgetisnull(res, 0, 3) && !(out->qualification = strdup(PQgetvalue(res, 0, 3)))) {
                         store_seterr(store, "out of memory");
                         rc = RECALL_ENOMEM;
@@ -583,7 +659,10 @@ static int contact_into(recall_store_t *store, recall_memory_t *mem)
                 if (recall_memory_set_profile(
                             mem, PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
                             PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
-                            PQgetisnull(res, 0, 4) ? -1 : get_int64(res, 0, 4))) {
+                            PQgetisnull(res, 0, 4) ? -1 : get_int64(res, 0, 4)) ||
+                    recall_memory_set_contact(mem,
+                                              PQgetisnull(res, 0, 5) ? NULL : PQgetvalue(res, 0, 5),
+                                              PQgetvalue(res, 0, 6)[0] == 't')) {
                         store_seterr(store, "out of memory");
                         rc = RECALL_ENOMEM;
                 }
@@ -615,15 +694,22 @@ int recall_store_memory_load(recall_store_t *store, const char *tenant_id,
                 goto fail;
         count = mem->message_count;
         last_at_ms = mem->last_at_ms;
-        if (count > 0 && window > 0) {
-                snprintf(limit, sizeof(limit), "%zu", window);
+        if (count > 0) {
+                /* the window, and before it the messages of the summary */
+                snprintf(limit, sizeof(limit), "%zu", window + RECALL_MEMORY_SUMMARY_LINES);
                 if (!(res = store_run(store, ST_WINDOW, 3, params, &rc)))
                         goto fail;
                 /* newest first from the server, oldest first in memory */
                 for (int i = PQntuples(res); i-- > 0;) {
-                        rc = recall_memory_append(mem, PQgetvalue(res, i, 0),
-                                                  PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-                                                  get_int64(res, i, 3), window);
+                        if ((size_t)i >= window)
+                                rc = recall_memory_fold(mem, PQgetvalue(res, i, 1),
+                                                        PQgetvalue(res, i, 2),
+                                                        get_int64(res, i, 3));
+                        else
+                                rc = recall_memory_append(mem, PQgetvalue(res, i, 0),
+                                                          PQgetvalue(res, i, 1),
+                                                          PQgetvalue(res, i, 2),
+                                                          get_int64(res, i, 3), window);
                         if (rc) {
                                 store_seterr(store, "out of memory");
                                 goto fail;
@@ -860,4 +946,237 @@ int recall_store_migrate(recall_store_t *store, int *applied, char *errstr, size
                 *applied += ran;
         }
         return 0;
+}
+
+/* ---- the responder ------------------------------------------------------ */
+
+/* Columns a tenant setting may name, with the cast of their value. */
+static const struct {
+        const char *field;
+        const char *cast;
+} tenant_fields[] = {
+        {"name", "text"},
+        {"history_window", "int"},
+        {"cache_ttl_days", "int"},
+        {"session_gap_s", "int"},
+        {"claude_model", "text"},
+        {"claude_max_tokens", "int"},
+        {"claude_temperature", "real"},
+        {"claude_rpm", "int"},
+        {"claude_tpm", "int"},
+        {"claude_key_sealed", "text"},
+        {"system_prompt", "text"},
+        {"voice", "jsonb"},
+};
+
+int recall_store_tenant_set_field(recall_store_t *store, const char *tenant_id,
+                                  const char *field, const char *value)
+{
+        const char *params[] = {tenant_id, value};
+        char sql[256];
+        PGresult *res;
+        size_t i;
+        int rc;
+
+        for (i = 0; i < sizeof(tenant_fields) / sizeof(tenant_fields[0]); i++)
+                if (!strcmp(tenant_fields[i].field, field))
+                        break;
+        if (i == sizeof(tenant_fields) / sizeof(tenant_fields[0])) {
+                store_seterr(store, "no tenant setting '%s'", field);
+                return RECALL_EINVAL;
+        }
+        /* the column name comes from the table above, never from the caller;
+         * voice is merged key by key */
+        snprintf(sql, sizeof(sql), "UPDATE tenants SET %s = %s$2::%s WHERE tenant_id = $1 RETURNING 1",
+                 tenant_fields[i].field, strcmp(field, "voice") ? "" : "voice || ",
+                 tenant_fields[i].cast);
+        res = PQexecParams(store->conn, sql, 2, NULL, params, NULL, NULL, 0);
+        if ((rc = store_check(store, res)))
+                return rc;
+        if (PQntuples(res) != 1) {
+                store_seterr(store, "tenant '%s' is not registered", tenant_id);
+                rc = RECALL_ENOTFOUND;
+        }
+        PQclear(res);
+        return rc;
+}
+
+void recall_store_responder_release(recall_responder_t *r)
+{
+        if (!r)
+                return;
+        free(r->key_sealed);
+        free(r->system_prompt);
+        free(r->voice);
+        for (size_t i = 0; i < r->n_variants; i++)
+                free(r->variants[i].system_prompt);
+        free(r->variants);
+        memset(r, 0, sizeof(*r));
+}
+
+int recall_store_responder_get(recall_store_t *store, const char *tenant_id,
+                               recall_responder_t *out)
+{
+        const char *params[] = {tenant_id};
+        PGresult *res = NULL;
+        int rc = 0, n;
+
+        memset(out, 0, sizeof(*out));
+        if (!(res = store_run(store, ST_RESPONDER, 1, params, &rc)))
+                return rc;
+        if (PQntuples(res) != 1) {
+                store_seterr(store, "tenant '%s' is not registered", tenant_id);
+                rc = RECALL_ENOTFOUND;
+                goto out;
+        }
+        if ((!PQgetisnull(res, 0, 0) && !(out->key_sealed = strdup(PQgetvalue(res, 0, 0)))) ||
+            !(out->system_prompt = strdup(PQgetvalue(res, 0, 1))) ||
+            !(out->voice = strdup(PQgetvalue(res, 0, 2))))
+                goto oom;
+        PQclear(res);
+        if (!(res = store_run(store, ST_VARIANTS, 1, params, &rc)))
+                goto fail;
+        n = PQntuples(res);
+        if (n && !(out->variants = calloc((size_t)n, sizeof(*out->variants))))
+                goto oom;
+        for (int i = 0; i < n; i++) {
+                recall_variant_t *v = &out->variants[out->n_variants++];
+
+                snprintf(v->name, sizeof(v->name), "%s", PQgetvalue(res, i, 0));
+                v->weight = (int)get_int64(res, i, 1);
+                if (!(v->system_prompt = strdup(PQgetvalue(res, i, 2))))
+                        goto oom;
+        }
+out:
+        PQclear(res);
+        if (rc)
+                recall_store_responder_release(out);
+        return rc;
+oom:
+        store_seterr(store, "out of memory");
+        rc = RECALL_ENOMEM;
+        goto out;
+fail:
+        recall_store_responder_release(out);
+        return rc;
+}
+
+int recall_store_variant_set(recall_store_t *store, const char *tenant_id, const char *name,
+                             int weight, const char *system_prompt)
+{
+        char w[16];
+        const char *params[] = {tenant_id, name, w, system_prompt};
+        PGresult *res;
+        int rc;
+
+        snprintf(w, sizeof(w), "%d", weight);
+        if (!(res = store_run(store, ST_VARIANT_SET, 4, params, &rc)))
+                return rc;
+        PQclear(res);
+        return 0;
+}
+
+int recall_store_variant_delete(recall_store_t *store, const char *tenant_id, const char *name)
+{
+        const char *params[] = {tenant_id, name};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = store_run(store, ST_VARIANT_DEL, 2, params, &rc)))
+                return rc;
+        if (PQntuples(res) != 1) {
+                store_seterr(store, "no variant '%s' for tenant '%s'", name, tenant_id);
+                rc = RECALL_ENOTFOUND;
+        }
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_reply_insert(recall_store_t *store, const recall_store_reply_t *r,
+                              int64_t *count)
+{
+        char at[24];
+        const char *params[] = {r->tenant_id, r->reply_id, r->contact_id, r->channel, r->body,
+                                r->conversation_id, at, r->source,
+                                r->variant && *r->variant ? r->variant : NULL};
+        PGresult *res;
+        int rc;
+
+        snprintf(at, sizeof(at), "%" PRId64, r->at_ms);
+        *count = 0;
+        if (!(res = store_run(store, ST_REPLY_INSERT, 9, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1)
+                *count = get_int64(res, 0, 0);
+        PQclear(res);
+        return 0;
+}
+
+int recall_store_reply_get(recall_store_t *store, const char *tenant_id, const char *reply_id,
+                           recall_store_reply_t *out, int *outputs_done)
+{
+        const char *params[] = {tenant_id, reply_id};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = store_run(store, ST_REPLY_GET, 2, params, &rc)))
+                return rc;
+        if (PQntuples(res) != 1) {
+                rc = RECALL_ENOTFOUND;
+        } else if (!(out->body = strdup(PQgetvalue(res, 0, 0)))) {
+                store_seterr(store, "out of memory");
+                rc = RECALL_ENOMEM;
+        } else {
+                *outputs_done = PQgetvalue(res, 0, 1)[0] == 't';
+                snprintf(out->source_buf, sizeof(out->source_buf), "%s", PQgetvalue(res, 0, 2));
+                snprintf(out->variant_buf, sizeof(out->variant_buf), "%s", PQgetvalue(res, 0, 3));
+                out->source = out->source_buf;
+                out->variant = out->variant_buf;
+                out->at_ms = get_int64(res, 0, 4);
+        }
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_contact_opt(recall_store_t *store, const char *tenant_id,
+                             const char *contact_id, int opted_out, int64_t at_ms)
+{
+        char at[24];
+        const char *params[] = {tenant_id, contact_id, opted_out ? "true" : "false", at};
+        PGresult *res;
+        int rc;
+
+        snprintf(at, sizeof(at), "%" PRId64, at_ms);
+        if (!(res = store_run(store, ST_OPT, 4, params, &rc)))
+                return rc;
+        PQclear(res);
+        return 0;
+}
+
+int recall_store_variant_stats(recall_store_t *store, const char *tenant_id,
+                               int (*fn)(void *opaque, const recall_variant_stats_t *s),
+                               void *opaque)
+{
+        const char *params[] = {tenant_id};
+        recall_variant_stats_t st;
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = store_run(store, ST_VARIANT_STATS, 1, params, &rc)))
+                return rc;
+        for (int i = 0; i < PQntuples(res) && !rc; i++) {
+                memset(&st, 0, sizeof(st));
+                snprintf(st.variant, sizeof(st.variant), "%s", PQgetvalue(res, i, 0));
+                st.contacts = get_int64(res, i, 1);
+                st.replied_to = get_int64(res, i, 2);
+                st.lead_replied = get_int64(res, i, 3);
+                st.qualified = get_int64(res, i, 4);
+                st.median_s_to_qualified = get_int64(res, i, 5);
+                st.hot = get_int64(res, i, 6);
+                st.warm = get_int64(res, i, 7);
+                st.cold = get_int64(res, i, 8);
+                rc = fn(opaque, &st);
+        }
+        PQclear(res);
+        return rc;
 }

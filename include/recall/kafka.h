@@ -133,6 +133,50 @@ void recall_consumer_stats(const recall_consumer_t *consumer,
  * arm a watchdog first: close can hang (DESIGN.md). Accepts NULL. */
 void recall_consumer_destroy(recall_consumer_t *consumer);
 
+/* ---- consumer: one message at a time, finished out of order ------------ */
+
+/* For workers with many messages in flight (recall-respond): instead of
+ * recall_consumer_run(), the worker takes messages one by one with
+ * recall_consumer_poll_one() and calls recall_consumer_finish() for each
+ * once its effects are durable and its outputs delivered. The consumer
+ * stores, per partition, the offset after the longest finished prefix
+ * (recall/offsets.h): a crash redelivers every unfinished message and skips
+ * none. */
+
+/* Called from inside recall_consumer_poll_one() when partitions are revoked
+ * (lost: 1 when the assignment was lost, so their offsets cannot be stored
+ * any more). Before it returns, the worker finishes (or gives up) what it
+ * holds of those partitions; what it finishes later is ignored. */
+typedef void (*recall_revoke_fn)(void *opaque,
+                                 const rd_kafka_topic_partition_list_t *parts,
+                                 int lost);
+
+void recall_consumer_set_revoke_cb(recall_consumer_t *consumer,
+                                   recall_revoke_fn fn, void *opaque);
+
+/* Waits at most timeout_ms for one message. 0 with *rkm set (the caller owns
+ * it: rd_kafka_message_destroy) or NULL when none came; RECALL_EFATAL on a
+ * fatal consumer error. Every message returned must be finished exactly
+ * once, or its partition revoked. */
+int recall_consumer_poll_one(recall_consumer_t *consumer, int timeout_ms,
+                             rd_kafka_message_t **rkm);
+
+/* The message at topic/partition/offset is done: stores the partition's new
+ * low watermark when it moved. Ignored for a revoked partition. */
+void recall_consumer_finish(recall_consumer_t *consumer, const char *topic,
+                            int32_t partition, int64_t offset);
+
+/* Messages taken and not finished, of one partition (topic NULL: all). */
+size_t recall_consumer_pending(const recall_consumer_t *consumer,
+                               const char *topic, int32_t partition);
+
+/* Produces the dead letter of rkm with reason through the consumer's
+ * producer (see the headers above); the caller flushes the producer before
+ * finishing rkm. */
+int recall_consumer_dead_letter(recall_consumer_t *consumer,
+                                const rd_kafka_message_t *rkm,
+                                const char *reason);
+
 /* ---- topics ------------------------------------------------------------ */
 
 /* Every topic of the design, NULL-terminated: messages.inbound,

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECALL_MEMORY_FORMAT 2
+#define RECALL_MEMORY_FORMAT 3
 
 typedef struct recall_turn {
         char *id;        /* messageId */
@@ -38,7 +38,19 @@ typedef struct recall_memory {
         char *lead_type;         /* "buyer" | "seller" | NULL */
         int64_t returning_gap_s; /* gap (s) before the latest message when it
                                     came after the tenant's session gap; -1 */
+        char *name;              /* the contact's name as the CRM gave it, or
+                                    NULL */
+        int opted_out;           /* 1: the lead texted STOP (no replies) */
+        /* the rolling summary of what fell out of the window: one line per
+         * message, the newest RECALL_MEMORY_SUMMARY_LINES of those before
+         * the window, oldest first, each "YYYY-MM-DD lead|agent: text"
+         * (text cut at RECALL_MEMORY_SUMMARY_CHARS); NULL when nothing fell
+         * out. Lines are separated by '\n'. */
+        char *summary;
 } recall_memory_t;
+
+#define RECALL_MEMORY_SUMMARY_LINES 20
+#define RECALL_MEMORY_SUMMARY_CHARS 160
 
 /* An empty memory. Strings are copied. NULL on allocation failure. */
 recall_memory_t *recall_memory_new(const char *tenant_id,
@@ -56,6 +68,18 @@ int recall_memory_append(recall_memory_t *mem, const char *id,
 int recall_memory_set_profile(recall_memory_t *mem, const char *qualification,
                               const char *lead_type, int64_t returning_gap_s);
 
+/* Sets the contact's name (copied; NULL clears) and opt-out state. 0 or
+ * RECALL_ENOMEM (mem unchanged). */
+int recall_memory_set_contact(recall_memory_t *mem, const char *name,
+                              int opted_out);
+
+/* Adds the summary line of one message that is out of the window, keeping
+ * the newest RECALL_MEMORY_SUMMARY_LINES. recall_memory_append() folds the
+ * turns it drops; a loader that reads the messages before the window folds
+ * them oldest first, which gives the same summary. 0 or RECALL_ENOMEM. */
+int recall_memory_fold(recall_memory_t *mem, const char *direction,
+                       const char *body, int64_t at_ms);
+
 /* Encodes mem as a blob. *blob is malloc'd; the caller frees it. */
 int recall_memory_encode(const recall_memory_t *mem, unsigned char **blob,
                          size_t *len);
@@ -70,7 +94,7 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len,
  * {every extraction-contract field}, temperature, answered [question
  * numbers], next_question {number, key, text} or null, returning
  * {gap_seconds} or null, facts [{field, value, message_id, valid_from,
- * valid_until}]} with times ISO-8601. NULL when the stored qualification
+ * valid_until}], name, opted_out, summary (text or null)} with times ISO-8601. NULL when the stored qualification
  * state does not parse. New reference. */
 json_t *recall_memory_to_json(const recall_memory_t *mem);
 

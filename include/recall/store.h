@@ -29,6 +29,13 @@ typedef struct recall_tenant {
         int64_t created_at_ms;
         int session_gap_s;   /* a later message makes a returning lead;
                                 default 86400 (24 h) */
+        /* the responder's Claude settings */
+        char claude_model[128];
+        int claude_max_tokens;
+        double claude_temperature; /* < 0: the API's default */
+        int claude_rpm;            /* requests per minute, 0: unlimited */
+        int claude_tpm;            /* tokens per minute, 0: unlimited */
+        int has_claude_key;        /* a sealed API key is stored */
 } recall_tenant_t;
 
 /* Connects to dsn (a libpq conninfo string or URI). NULL with errstr on
@@ -65,6 +72,7 @@ typedef struct recall_store_insert {
         char *qualification;   /* qualify state (JSON text) or NULL; malloc'd:
                                   recall_store_insert_release() frees it */
         char lead_type[16];    /* "buyer", "seller" or "" */
+        int opted_out;         /* the contact had opted out (STOP) */
 } recall_store_insert_t;
 
 /* Frees what recall_store_message_insert() put in out. */
@@ -141,6 +149,96 @@ int recall_store_tenant_gazetteer(recall_store_t *store, const char *tenant_id,
 int recall_store_tenant_list(recall_store_t *store,
                              int (*fn)(void *opaque, const recall_tenant_t *t),
                              void *opaque);
+
+/* ---- the responder ----------------------------------------------------- */
+
+/* Sets one tenant setting from its text form: name, history_window,
+ * cache_ttl_days, session_gap_s, claude_model, claude_max_tokens,
+ * claude_temperature, claude_rpm, claude_tpm, claude_key_sealed,
+ * system_prompt, voice (a JSON object merged into the stored one). value
+ * NULL sets SQL NULL (temperature: the
+ * API's default; key: none). RECALL_EINVAL for another field or a value the
+ * schema refuses (recall_store_errmsg says why), RECALL_ENOTFOUND for an
+ * unregistered tenant. */
+int recall_store_tenant_set_field(recall_store_t *store, const char *tenant_id,
+                                  const char *field, const char *value);
+
+/* A system-prompt variant of a tenant's prompt experiment. */
+typedef struct recall_variant {
+        char name[65];
+        int weight;
+        char *system_prompt;
+} recall_variant_t;
+
+/* What the responder needs of a tenant beyond recall_tenant_t. */
+typedef struct recall_responder {
+        char *key_sealed;    /* the sealed API key, NULL when none */
+        char *system_prompt; /* "" for the built-in one */
+        char *voice;         /* JSON text {agent_name, tone, emoji} */
+        recall_variant_t *variants; /* by name */
+        size_t n_variants;
+} recall_responder_t;
+
+/* Tenant set first. Fills out (release it with
+ * recall_store_responder_release). RECALL_ENOTFOUND for an unregistered
+ * tenant. */
+int recall_store_responder_get(recall_store_t *store, const char *tenant_id,
+                               recall_responder_t *out);
+void recall_store_responder_release(recall_responder_t *r);
+
+/* Adds or replaces a variant / removes one (RECALL_ENOTFOUND). */
+int recall_store_variant_set(recall_store_t *store, const char *tenant_id,
+                             const char *name, int weight,
+                             const char *system_prompt);
+int recall_store_variant_delete(recall_store_t *store, const char *tenant_id,
+                                const char *name);
+
+/* A reply as recorded in the conversation. */
+typedef struct recall_store_reply {
+        const char *tenant_id, *contact_id, *reply_id;
+        const char *channel;         /* message type, e.g. "SMS" */
+        const char *conversation_id; /* may be NULL */
+        char *body;                  /* recall_store_reply_get: malloc'd */
+        const char *source;          /* "claude" | "offline" */
+        const char *variant;         /* NULL or "" when none */
+        int64_t at_ms;
+        char source_buf[16], variant_buf[72]; /* for recall_store_reply_get */
+} recall_store_reply_t;
+
+/* Inside a transaction with the tenant set: records the reply as an
+ * outbound message of its contact and counts it. *count is the contact's
+ * message_count after it, or 0 when nothing was recorded: the reply id was
+ * recorded before, or the contact does not exist (erased). */
+int recall_store_reply_insert(recall_store_t *store,
+                              const recall_store_reply_t *r, int64_t *count);
+
+/* The recorded reply reply_id: body (malloc'd into out->body, the caller
+ * frees it), source, variant, at_ms, and whether its outputs were
+ * published. RECALL_ENOTFOUND when there is none. */
+int recall_store_reply_get(recall_store_t *store, const char *tenant_id,
+                           const char *reply_id, recall_store_reply_t *out,
+                           int *outputs_done);
+
+/* Records a contact's opt-out (STOP) or opt-in (START) at at_ms. */
+int recall_store_contact_opt(recall_store_t *store, const char *tenant_id,
+                             const char *contact_id, int opted_out,
+                             int64_t at_ms);
+
+/* Outcomes per prompt variant ("" for contacts without one). */
+typedef struct recall_variant_stats {
+        char variant[72];
+        int64_t contacts;
+        int64_t replied_to;   /* contacts that got at least one reply */
+        int64_t lead_replied; /* of those, contacts who wrote after it */
+        int64_t qualified;
+        int64_t median_s_to_qualified; /* first message to qualified; -1 */
+        int64_t hot, warm, cold;
+} recall_variant_stats_t;
+
+int recall_store_variant_stats(recall_store_t *store, const char *tenant_id,
+                               int (*fn)(void *opaque,
+                                         const recall_variant_stats_t *s),
+                               void *opaque);
 
 /* Applies the embedded migrations (schemas/sql/NNN_*.sql) not yet recorded
  * in recall_schema_migrations, each in its own transaction, in order; needs

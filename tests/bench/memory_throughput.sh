@@ -13,7 +13,7 @@ N=${1:-20000}
 C=${2:-200}
 set -- # lib.sh takes no arguments
 . "$top/tests/integration/lib.sh"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add bench >/dev/null
 log "generating $N messages for $C contacts"

@@ -2,7 +2,7 @@
 # messages.inbound.dlq with their reason and source in headers, and the
 # messages after them are processed.
 . "$(dirname "$0")/lib.sh"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add acme >/dev/null
 echo '{"type":"InboundMessage", not json' | produce messages.inbound acme:c1

@@ -1,7 +1,7 @@
 # Redis is a cache: FLUSHALL loses nothing. The next read rebuilds the blob
 # from PostgreSQL and the worker goes on updating it.
 . "$(dirname "$0")/lib.sh"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add acme >/dev/null
 for i in 1 2 3 4 5; do inbound_json acme c1 "m-$i" "message $i"; echo; done | produce messages.inbound acme:c1

@@ -3,7 +3,7 @@
 # messages produced, each contact's count matches, every lead message got a
 # respond.request.
 . "$(dirname "$0")/lib.sh"
-start_stack
+start_stack --only memory
 
 N=20000
 CHUNK=1000

@@ -2,7 +2,7 @@
 # and Redis and yields a respond.request; an agent's OutboundMessage is
 # remembered but asks for no reply; a msgpack payload is read like JSON.
 . "$(dirname "$0")/lib.sh"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add acme --name "Acme Realty" >/dev/null
 inbound_json acme c1 m-1 "Looking for a 3 bed in Austin under 450k" | produce messages.inbound acme:c1

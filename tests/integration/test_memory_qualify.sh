@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 EVAL_DIR=${RECALL_EVAL_DIR:-$RECALL_SOURCE_DIR/../shared/eval}
 [ -f "$EVAL_DIR/conversations.jsonl" ] || fail "no conversations.jsonl in '$EVAL_DIR' (set RECALL_EVAL_DIR)"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add conv >/dev/null
 "$RECALL" tenant set conv --gazetteer "$EVAL_DIR/gazetteer.txt" >/dev/null

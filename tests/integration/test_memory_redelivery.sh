@@ -1,7 +1,7 @@
 # A redelivered message (same messageId) changes nothing: not PostgreSQL, not
 # the Redis blob, not respond.request.
 . "$(dirname "$0")/lib.sh"
-start_stack
+start_stack --only memory
 
 "$RECALL" tenant add acme >/dev/null
 inbound_json acme c1 m-1 "first" | produce messages.inbound acme:c1

@@ -302,11 +302,12 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
 {
         static const char *keys[] = {"v",        "tenant_id",     "contact_id",
                                      "message_count", "last_at_ms", "messages",
-                                     "qualification", "lead_type", "returning_gap_s"};
+                                     "qualification", "lead_type", "returning_gap_s",
+                                     "name", "opted_out", "summary"};
         msgpack_sbuffer sbuf;
         msgpack_packer pk;
         unsigned char *blob;
-        size_t n = 9;
+        size_t n = 12;
 
         msgpack_sbuffer_init(&sbuf);
         msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
@@ -322,7 +323,7 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
                 msgpack_pack_nil(&pk);
                 msgpack_pack_double(&pk, 1.5);
         }
-        for (size_t i = 0; i < 9; i++) {
+        for (size_t i = 0; i < 12; i++) {
                 if (v->skip && !strcmp(v->skip, keys[i]))
                         continue;
                 pack_s(&pk, keys[i], strlen(keys[i]));
@@ -340,6 +341,9 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
                 case 6: msgpack_pack_nil(&pk); break;
                 case 7: PACK_S(&pk, "buyer"); break;
                 case 8: msgpack_pack_int64(&pk, -1); break;
+                case 9: PACK_S(&pk, "Ana"); break;
+                case 10: msgpack_pack_int(&pk, 1); break;
+                case 11: msgpack_pack_nil(&pk); break;
                 default:
                         msgpack_pack_array(&pk, 1);
                         msgpack_pack_map(&pk, v->turn_missing_at ? 3 : 4);
@@ -374,7 +378,8 @@ static void test_foreign_msgpack(void **state)
 {
         static const char *required[] = {"v",        "tenant_id",     "contact_id",
                                          "message_count", "last_at_ms", "messages",
-                                         "qualification", "lead_type", "returning_gap_s"};
+                                         "qualification", "lead_type", "returning_gap_s",
+                                         "name", "opted_out", "summary"};
         variant_t v;
         unsigned char *blob;
         recall_memory_t *mem;
@@ -397,6 +402,9 @@ static void test_foreign_msgpack(void **state)
                 assert_null(mem->qualification);
                 assert_string_equal(mem->lead_type, "buyer");
                 assert_int_equal(mem->returning_gap_s, -1);
+                assert_string_equal(mem->name, "Ana");
+                assert_int_equal(mem->opted_out, 1);
+                assert_null(mem->summary);
                 recall_memory_destroy(mem);
                 free(blob);
         }
@@ -538,12 +546,63 @@ static void test_profile_json(void **state)
         recall_memory_destroy(mem);
 }
 
+/* Turns that fall out of the window become summary lines, newest kept. */
+static void test_summary_rolls(void **state)
+{
+        recall_memory_t *mem = recall_memory_new("t", "c"), *back;
+        unsigned char *blob;
+        char id[16], body[64];
+        size_t len;
+
+        (void)state;
+        assert_non_null(mem);
+        assert_int_equal(recall_memory_set_contact(mem, "Ana Diaz", 0), 0);
+        for (int i = 0; i < RECALL_MEMORY_SUMMARY_LINES + 5; i++) {
+                snprintf(id, sizeof(id), "m%d", i);
+                snprintf(body, sizeof(body), "message\n  number %d", i);
+                assert_int_equal(recall_memory_append(mem, id, i % 2 ? "outbound" : "inbound",
+                                                      body, T0 + i * 1000, 3), 0);
+        }
+        assert_int_equal(mem->n_turns, 3);
+        assert_non_null(mem->summary);
+        /* 22 fell out; the newest 20 of them are kept, oldest first */
+        assert_non_null(strstr(mem->summary, "lead: message number 2\n"));
+        assert_null(strstr(mem->summary, "number 1\n"));
+        assert_non_null(strstr(mem->summary, "agent: message number 21"));
+        assert_null(strstr(mem->summary, "number 22"));
+        assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+        back = recall_memory_decode(blob, len, NULL, 0);
+        assert_non_null(back);
+        assert_string_equal(back->summary, mem->summary);
+        assert_string_equal(back->name, "Ana Diaz");
+        free(blob);
+        recall_memory_destroy(back);
+        recall_memory_destroy(mem);
+}
+
+/* A long line is cut on a UTF-8 character boundary. */
+static void test_summary_cut_utf8(void **state)
+{
+        recall_memory_t *mem = recall_memory_new("t", "c");
+        char body[600] = "";
+
+        (void)state;
+        for (int i = 0; i < 200; i++)
+                strcat(body, "\xc3\xa9"); /* é */
+        assert_int_equal(recall_memory_fold(mem, "inbound", body, T0), 0);
+        assert_true(strlen(mem->summary) <= 11 + 6 + RECALL_MEMORY_SUMMARY_CHARS);
+        assert_true(json_string(mem->summary) != NULL); /* still UTF-8 */
+        recall_memory_destroy(mem);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_append_window),  cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_damaged_blobs),
-                cmocka_unit_test(test_foreign_msgpack), cmocka_unit_test(test_to_json),
+                cmocka_unit_test(test_foreign_msgpack),
+                cmocka_unit_test(test_summary_rolls),
+                cmocka_unit_test(test_summary_cut_utf8), cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_profile_json),
         };
 

@@ -133,12 +133,12 @@ static void test_learn(void **state)
         assert_non_null(ex);
         assert_non_null(gaz);
         msg = lead_message("m1", "hi! we're pre-approved up to 450k, need 3 beds in Fontana", t0);
-        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r1), 0);
+        assert_int_equal(learn_message(ex, gaz, 86400, NULL, &msg, &before, &r1), 0);
         assert_string_equal(r1.temperature, "hot");
         assert_int_equal(r1.qualified, 0);
         assert_int_equal(r1.returning_gap_s, -1);
         outputs_summary(r1.outputs, summary, sizeof(summary));
-        assert_string_equal(summary, "lead.events:temperature_changed prefs.update");
+        assert_string_equal(summary, "lead.events:temperature_changed lead.events:handoff prefs.update");
         doc = json_loads(r1.state, 0, NULL);
         assert_non_null(doc);
         assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "qualification"),
@@ -149,7 +149,7 @@ static void test_learn(void **state)
         before.qualification = r1.state;
         before.prev_at_ms = t0;
         msg = lead_message("m2", "ok thanks!", t0 + 36 * 3600 * 1000LL);
-        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r2), 0);
+        assert_int_equal(learn_message(ex, gaz, 86400, NULL, &msg, &before, &r2), 0);
         assert_string_equal(r2.temperature, "hot");
         assert_int_equal(r2.returning_gap_s, 36 * 3600);
         assert_int_equal(json_array_size(r2.outputs), 0);
@@ -159,18 +159,74 @@ static void test_learn(void **state)
         before.qualification = NULL;
         before.prev_at_ms = -1;
         msg = lead_message("m1", "hi! we're pre-approved up to 450k, need 3 beds in Fontana", t0);
-        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r3), 0);
+        assert_int_equal(learn_message(ex, gaz, 86400, NULL, &msg, &before, &r3), 0);
         assert_string_equal(r3.state, r1.state);
         learn_result_release(&r3);
 
         /* a stored state that does not parse is refused, not overwritten */
         before.qualification = "{\"facts\": 42}";
-        assert_int_equal(learn_message(ex, gaz, 86400, &msg, &before, &r3), RECALL_EINVAL);
+        assert_int_equal(learn_message(ex, gaz, 86400, NULL, &msg, &before, &r3), RECALL_EINVAL);
         assert_null(r3.state);
 
         learn_result_release(&r2);
         learn_result_release(&r1);
         recall_gazetteer_destroy(gaz);
+        recall_extractor_destroy(ex);
+}
+
+/* STOP opts out (and announces it), START opts back in, asking for a
+ * person hands off; every event carries the contact's variant. */
+static void test_directives(void **state)
+{
+        const int64_t t0 = 1795273200000LL;
+        recall_extractor_t *ex = recall_extractor_new(NULL, 0);
+        recall_store_insert_t before = {.inserted = 1, .prev_at_ms = -1};
+        recall_inbound_t msg;
+        learn_result_t r;
+        json_t *ev;
+        char summary[256];
+
+        (void)state;
+        msg = lead_message("m1", "STOP", t0);
+        assert_int_equal(learn_message(ex, NULL, 86400, "b", &msg, &before, &r), 0);
+        assert_int_equal(r.opted_out, 1);
+        assert_int_equal(r.opt_changed, 1);
+        outputs_summary(r.outputs, summary, sizeof(summary));
+        assert_string_equal(summary, "lead.events:opted_out");
+        ev = json_loads(json_string_value(json_object_get(json_array_get(r.outputs, 0), "payload")),
+                        0, NULL);
+        assert_string_equal(json_string_value(json_object_get(ev, "variant")), "b");
+        json_decref(ev);
+        learn_result_release(&r);
+
+        /* opted out: another STOP changes nothing, a human request is not
+         * handed off (the lead asked for silence) */
+        before.opted_out = 1;
+        msg = lead_message("m2", "stop", t0 + 1000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        assert_int_equal(r.opted_out, 1);
+        assert_int_equal(r.opt_changed, 0);
+        assert_int_equal(json_array_size(r.outputs), 0);
+        learn_result_release(&r);
+
+        msg = lead_message("m3", "START", t0 + 2000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        assert_int_equal(r.opted_out, 0);
+        outputs_summary(r.outputs, summary, sizeof(summary));
+        assert_string_equal(summary, "lead.events:opted_in");
+        learn_result_release(&r);
+
+        before.opted_out = 0;
+        msg = lead_message("m4", "can I talk to a real person please", t0 + 3000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        outputs_summary(r.outputs, summary, sizeof(summary));
+        assert_string_equal(summary, "lead.events:handoff");
+        ev = json_loads(json_string_value(json_object_get(json_array_get(r.outputs, 0), "payload")),
+                        0, NULL);
+        assert_string_equal(json_string_value(json_object_get(ev, "reason")), "asked_for_human");
+        assert_null(json_object_get(ev, "variant"));
+        json_decref(ev);
+        learn_result_release(&r);
         recall_extractor_destroy(ex);
 }
 
@@ -180,6 +236,7 @@ int main(void)
                 cmocka_unit_test(test_poison_is_dead_lettered),
                 cmocka_unit_test(test_oversized_payload),
                 cmocka_unit_test(test_learn),
+                cmocka_unit_test(test_directives),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

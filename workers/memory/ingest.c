@@ -30,6 +30,7 @@
 #include "recall/log.h"
 #include "recall/memory_read.h"
 #include "recall/time.h"
+#include "recall/variant.h"
 
 #define TENANT_SLOTS 64
 #define TENANT_TTL_MS 30000
@@ -38,6 +39,7 @@
 typedef struct tenant_slot {
         recall_tenant_t tenant;
         recall_gazetteer_t *gaz; /* owned; NULL when the tenant has none */
+        recall_responder_t resp; /* owned: the prompt variants */
         int64_t fetched_ms;
 } tenant_slot_t;
 
@@ -99,8 +101,10 @@ void ingest_destroy(ingest_t *ing)
 {
         if (!ing)
                 return;
-        for (size_t i = 0; i < ing->n_tenants; i++)
+        for (size_t i = 0; i < ing->n_tenants; i++) {
                 recall_gazetteer_destroy(ing->tenants[i].gaz);
+                recall_store_responder_release(&ing->tenants[i].resp);
+        }
         recall_extractor_destroy(ing->ex);
         free(ing);
 }
@@ -158,6 +162,7 @@ static int tenant_lookup(ingest_t *ing, const char *tenant_id, tenant_slot_t **o
         int64_t now = recall_time_now_ms();
         tenant_slot_t *slot = NULL;
         recall_tenant_t tenant;
+        recall_responder_t resp;
         recall_gazetteer_t *gaz;
         int rc;
 
@@ -172,15 +177,21 @@ static int tenant_lookup(ingest_t *ing, const char *tenant_id, tenant_slot_t **o
                 break;
         }
         if ((rc = recall_store_tenant_get(ing->store, tenant_id, &tenant)) ||
-            (rc = load_gazetteer(ing, tenant_id, &gaz)))
+            (rc = recall_store_responder_get(ing->store, tenant_id, &resp)))
                 return rc;
+        if ((rc = load_gazetteer(ing, tenant_id, &gaz))) {
+                recall_store_responder_release(&resp);
+                return rc;
+        }
         if (!slot)
                 slot = &ing->tenants[ing->n_tenants < TENANT_SLOTS
                                              ? ing->n_tenants++
                                              : (size_t)now % TENANT_SLOTS];
         recall_gazetteer_destroy(slot->gaz);
+        recall_store_responder_release(&slot->resp);
         slot->tenant = tenant;
         slot->gaz = gaz;
+        slot->resp = resp;
         slot->fetched_ms = now;
         *out = slot;
         return 0;
@@ -208,6 +219,7 @@ static int collect_output(void *opaque, const char *topic, const char *key, cons
  * or, for a redelivery whose outputs were never published, those outputs. */
 static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
 {
+        const recall_variant_t *variant;
         json_t *out;
         size_t k;
         int rc;
@@ -222,8 +234,10 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         }
         if (!recall_inbound_from_lead(&p->msg))
                 return 0;
-        rc = learn_message(ing->ex, slot->gaz, slot->tenant.session_gap_s, &p->msg, &p->res,
-                           &p->lesson);
+        variant = recall_variant_pick(slot->resp.variants, slot->resp.n_variants,
+                                      p->msg.tenant_id, p->msg.contact_id);
+        rc = learn_message(ing->ex, slot->gaz, slot->tenant.session_gap_s,
+                           variant ? variant->name : NULL, &p->msg, &p->res, &p->lesson);
         if (rc == RECALL_EINVAL) {
                 /* a corrupt stored state must not stop the conversation */
                 recall_log_error("qualification state of '%s:%s' does not parse: not learning "
@@ -237,7 +251,10 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         if ((rc = recall_store_contact_qualify(ing->store, p->msg.tenant_id, p->msg.contact_id,
                                                p->lesson.state, p->lesson.temperature,
                                                p->lesson.qualified, p->msg.at_ms,
-                                               p->lesson.returning_gap_s)))
+                                               p->lesson.returning_gap_s)) ||
+            (p->lesson.opt_changed &&
+             (rc = recall_store_contact_opt(ing->store, p->msg.tenant_id, p->msg.contact_id,
+                                            p->lesson.opted_out, p->msg.at_ms))))
                 return rc;
         json_array_foreach(p->lesson.outputs, k, out) {
                 rc = recall_store_outbox_add(
@@ -393,7 +410,12 @@ static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
                             (p[i].learned &&
                              recall_memory_set_profile(mems[k], p[i].lesson.state,
                                                        *p[i].res.lead_type ? p[i].res.lead_type : NULL,
-                                                       p[i].lesson.returning_gap_s))) {
+                                                       p[i].lesson.returning_gap_s)) ||
+                            recall_memory_set_contact(mems[k],
+                                                      p[i].msg.contact_name ? p[i].msg.contact_name
+                                                                            : mems[k]->name,
+                                                      p[i].learned ? p[i].lesson.opted_out
+                                                                   : mems[k]->opted_out)) {
                                 recall_memory_destroy(mems[k]);
                                 mems[k] = NULL;
                                 break;
@@ -483,7 +505,9 @@ static int publish_batch(ingest_t *ing, const parsed_t *p, size_t n)
         for (size_t i = 0; i < n; i++) {
                 if (!needs_outputs(&p[i]))
                         continue;
-                if (recall_inbound_from_lead(&p[i].msg)) {
+                /* an opted-out lead gets no reply, ever: no request */
+                if (recall_inbound_from_lead(&p[i].msg) &&
+                    !(p[i].learned ? p[i].lesson.opted_out : p[i].res.opted_out)) {
                         if ((rc = publish_request(ing, &p[i])))
                                 return rc;
                         requests++;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "learn.h"
+#include "recall/directive.h"
 #include "recall/error.h"
 #include "recall/qualify.h"
 #include "recall/time.h"
@@ -72,19 +73,33 @@ static json_t *stated_prefs(const recall_extraction_t *x)
         return stated;
 }
 
-static json_t *lead_event(const recall_inbound_t *msg, const char *type, const char *at)
+static json_t *lead_event(const recall_inbound_t *msg, const char *type, const char *at,
+                          const char *variant)
 {
         char event_id[RECALL_ID_MAX + 32];
 
         snprintf(event_id, sizeof(event_id), "le-%s-%s", msg->message_id, type);
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "tenant_id", msg->tenant_id,
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "tenant_id", msg->tenant_id,
                          "contact_id", msg->contact_id, "event_id", event_id, "type", type,
-                         "cause_id", msg->message_id, "at", at);
+                         "cause_id", msg->message_id, "at", at, "variant", variant);
+}
+
+/* The handoff event: why, and what the agent should know first. */
+static json_t *handoff_event(const recall_inbound_t *msg, const char *at, const char *variant,
+                             const char *reason, const learn_result_t *r)
+{
+        json_t *ev = lead_event(msg, "handoff", at, variant);
+
+        if (ev) {
+                json_object_set_new(ev, "reason", json_string(reason));
+                json_object_set_new(ev, "temperature", json_string(r->temperature));
+        }
+        return ev;
 }
 
 static int announce(const recall_inbound_t *msg, const recall_extraction_t *x,
                     const char *old_temp, const learn_result_t *r, int was_qualified,
-                    json_t *outputs)
+                    recall_directive_t directive, const char *variant, json_t *outputs)
 {
         char key[2 * RECALL_ID_MAX + 2], at[32], event_id[RECALL_ID_MAX + 8];
         json_t *ev, *stated;
@@ -92,8 +107,13 @@ static int announce(const recall_inbound_t *msg, const recall_extraction_t *x,
 
         snprintf(key, sizeof(key), "%s:%s", msg->tenant_id, msg->contact_id);
         recall_time_format_iso8601(msg->at_ms, at, sizeof(at));
+        if (r->opt_changed &&
+            (rc = add_output(outputs, "lead.events", key,
+                             lead_event(msg, r->opted_out ? "opted_out" : "opted_in", at,
+                                        variant))))
+                return rc;
         if (strcmp(old_temp, r->temperature)) {
-                if ((ev = lead_event(msg, "temperature_changed", at))) {
+                if ((ev = lead_event(msg, "temperature_changed", at, variant))) {
                         json_object_set_new(ev, "old", json_string(old_temp));
                         json_object_set_new(ev, "new", json_string(r->temperature));
                 }
@@ -101,7 +121,17 @@ static int announce(const recall_inbound_t *msg, const recall_extraction_t *x,
                         return rc;
         }
         if (r->qualified && !was_qualified &&
-            (rc = add_output(outputs, "lead.events", key, lead_event(msg, "qualified", at))))
+            (rc = add_output(outputs, "lead.events", key,
+                             lead_event(msg, "qualified", at, variant))))
+                return rc;
+        if (!r->opted_out && directive == RECALL_DIRECTIVE_HUMAN &&
+            (rc = add_output(outputs, "lead.events", key,
+                             handoff_event(msg, at, variant, "asked_for_human", r))))
+                return rc;
+        if (!r->opted_out && directive != RECALL_DIRECTIVE_HUMAN &&
+            !strcmp(r->temperature, "hot") && strcmp(old_temp, "hot") &&
+            (rc = add_output(outputs, "lead.events", key,
+                             handoff_event(msg, at, variant, "turned_hot", r))))
                 return rc;
         if ((stated = stated_prefs(x))) {
                 snprintf(event_id, sizeof(event_id), "pu-%s", msg->message_id);
@@ -117,9 +147,10 @@ static int announce(const recall_inbound_t *msg, const recall_extraction_t *x,
 }
 
 int learn_message(recall_extractor_t *ex, const recall_gazetteer_t *gaz, int session_gap_s,
-                  const recall_inbound_t *msg, const recall_store_insert_t *before,
-                  learn_result_t *out)
+                  const char *variant, const recall_inbound_t *msg,
+                  const recall_store_insert_t *before, learn_result_t *out)
 {
+        recall_directive_t directive;
         recall_extraction_t x;
         recall_qualify_t *q = NULL;
         json_t *doc = NULL;
@@ -128,6 +159,11 @@ int learn_message(recall_extractor_t *ex, const recall_gazetteer_t *gaz, int ses
 
         memset(out, 0, sizeof(*out));
         out->returning_gap_s = -1;
+        directive = recall_directive_detect(msg->body, strlen(msg->body), before->opted_out);
+        out->opted_out = directive == RECALL_DIRECTIVE_OPT_OUT  ? 1
+                         : directive == RECALL_DIRECTIVE_OPT_IN ? 0
+                                                                : before->opted_out;
+        out->opt_changed = out->opted_out != before->opted_out;
         if ((rc = recall_extract(ex, gaz, msg->body, strlen(msg->body), &x)))
                 return rc;
         rc = RECALL_EINVAL;
@@ -153,7 +189,7 @@ int learn_message(recall_extractor_t *ex, const recall_gazetteer_t *gaz, int ses
             !(out->state = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
             !(out->outputs = json_array()))
                 goto out;
-        rc = announce(msg, &x, old_temp, out, was_qualified, out->outputs);
+        rc = announce(msg, &x, old_temp, out, was_qualified, directive, variant, out->outputs);
 out:
         if (rc)
                 learn_result_release(out);

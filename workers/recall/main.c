@@ -14,11 +14,12 @@ static const struct {
         {"up", recall_cli_up, "run the whole stack on this machine, supervised"},
         {"broker", recall_cli_broker, "host the embedded Kafka broker (mock cluster)"},
         {"migrate", recall_cli_migrate, "apply the PostgreSQL schema migrations"},
-        {"tenant", recall_cli_tenant, "register and list tenants"},
+        {"tenant", recall_cli_tenant, "register tenants, change and show their settings"},
         {"send", recall_cli_send, "produce an inbound lead message"},
         {"memory", recall_cli_memory, "show what recall remembers of a contact"},
         {"demo", recall_cli_demo, "play a short demo conversation on a running stack"},
         {"config", recall_cli_config, "print the settings reference or the resolved settings"},
+        {"stats", recall_cli_stats, "outcomes per prompt variant of a tenant"},
         {"extract", recall_cli_extract, "extract qualification facts from lead messages (JSON lines)"},
 };
 

@@ -32,6 +32,7 @@
 #include "recall/log.h"
 #include "recall/store.h"
 #include "recall/time.h"
+#include "recall/secret.h"
 #include "supervisor.h"
 
 #define TICK_MS 200
@@ -41,7 +42,10 @@
 /* The worker executables, one process each, found next to `recall`. */
 static const char *const workers[] = {
         "recall-memory",
+        "recall-respond",
 };
+
+#define N_WORKERS (sizeof(workers) / sizeof(workers[0]))
 
 static volatile sig_atomic_t run = 1;
 
@@ -57,6 +61,7 @@ static const char usage[] =
         "and removes it.\n\noptions:\n"
         "  --partitions N    partitions of each topic (default: topics.partitions)\n"
         "  --no-workers      start only the servers\n"
+        "  --only KINDS      start only these workers, comma-separated (memory,respond)\n"
         "  --foreground      stay in the foreground (the default)\n"
         RECALL_CMDLINE_HELP;
 
@@ -65,6 +70,7 @@ typedef struct up {
         recall_config_t *cfg;
         recall_supervisor_t *sup;
         const char *partitions; /* --partitions, or NULL */
+        const char *only;       /* --only, or NULL: every worker */
         int no_workers;
         int lock_fd;
         char home[PATH_MAX];
@@ -104,6 +110,8 @@ static int parse_args(up_t *up, int argc, char **argv)
                 if (!r)
                         r = recall_cmdline_value(&up->cl, argc, argv, &i, "--partitions",
                                                  &up->partitions);
+                if (!r)
+                        r = recall_cmdline_value(&up->cl, argc, argv, &i, "--only", &up->only);
                 if (r < 0)
                         return 2;
                 if (!r)
@@ -111,6 +119,61 @@ static int parse_args(up_t *up, int argc, char **argv)
                                                           argv[i]);
         }
         return -1;
+}
+
+/* Whether worker (e.g. "recall-memory") is among --only's kinds. */
+static int wanted(const up_t *up, const char *worker)
+{
+        const char *kind = worker + strlen("recall-"), *p = up->only;
+        size_t len = strlen(kind);
+
+        if (!p)
+                return 1;
+        while (*p) {
+                size_t n = strcspn(p, ",");
+
+                if (n == len && !strncmp(p, kind, n))
+                        return 1;
+                p += n + (p[n] == ',');
+        }
+        return 0;
+}
+
+/* 0 when every kind --only names is a worker; else the usage error's code. */
+static int check_only(const up_t *up)
+{
+        const char *p = up->only;
+        char kind[64];
+        size_t k;
+
+        if (!p)
+                return 0;
+        while (*p) {
+                size_t n = strcspn(p, ",");
+
+                snprintf(kind, sizeof(kind), "%.*s", (int)(n < 63 ? n : 63), p);
+                for (k = 0; k < N_WORKERS && strcmp(workers[k] + strlen("recall-"), kind); k++)
+                        ;
+                if (k == N_WORKERS)
+                        return recall_cmdline_usage_error(up->cl.prog, "--only: no worker kind '%s' (memory, respond)",
+                                                          kind);
+                p += n + (p[n] == ',');
+        }
+        return 0;
+}
+
+/* The master key that seals tenants' API keys: created under the data
+ * directory on first start unless one is configured. */
+static void ensure_master_key(const up_t *up)
+{
+        char path[PATH_MAX + 16], errstr[512];
+
+        if (getenv("RECALL_MASTER_KEY") || *recall_config_get(up->cfg, "secret.key_file"))
+                return;
+        snprintf(path, sizeof(path), "%s/master.key", up->home);
+        if (recall_secret_key_create(path, errstr, sizeof(errstr)))
+                recall_log_warn("cannot create the master key '%s': %s (API keys cannot be "
+                                "stored; replies come from the offline responder)", path, errstr);
 }
 
 /* mkdir -p with mode 0755: the user PostgreSQL runs as must traverse it. */
@@ -292,7 +355,9 @@ static int start_workers(up_t *up)
                 argv[n++] = "-X";
                 argv[n++] = up->cl.flags[i];
         }
-        for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]) && !r; i++) {
+        for (size_t i = 0; i < N_WORKERS && !r; i++) {
+                if (!wanted(up, workers[i]))
+                        continue;
                 recall_child_spec_t spec = {.name = workers[i],
                                             .kind = RECALL_CHILD_WORKER,
                                             .argv = argv,
@@ -412,7 +477,7 @@ int recall_cli_up(int argc, char **argv)
         char errstr[512];
         int code;
 
-        if ((code = parse_args(&up, argc, argv)) >= 0)
+        if ((code = parse_args(&up, argc, argv)) >= 0 || (code = check_only(&up)))
                 goto out;
         if (!(up.cfg = recall_cmdline_load_config(&up.cl, &code)))
                 goto out;
@@ -432,6 +497,7 @@ int recall_cli_up(int argc, char **argv)
                 goto out;
         }
         catch_signals();
+        ensure_master_key(&up);
         if (start_servers(&up) || migrate(&up) ||
             (!up.no_workers && start_workers(&up)) || write_stack_env(&up))
                 goto stop;
