@@ -3,7 +3,8 @@
  * Only consecutive failures count while closed: one success in between
  * starts the count again, so a tenant with an occasional error never trips
  * it. Half-open admits one trial at a time; everything else keeps being
- * refused until the trial's outcome is known. */
+ * refused until the trial's outcome is known. While open, the outcomes of
+ * calls let out before it opened are ignored, so the cooldown runs in full. */
 #include "recall/breaker.h"
 
 void recall_breaker_init(recall_breaker_t *br, int threshold, int64_t cooldown_ms)
@@ -35,6 +36,9 @@ int recall_breaker_allow(recall_breaker_t *br, int64_t now_ms)
 
 void recall_breaker_success(recall_breaker_t *br)
 {
+        /* a call let out before it opened: the cooldown still runs */
+        if (br->state == RECALL_BREAKER_OPEN)
+                return;
         br->state = RECALL_BREAKER_CLOSED;
         br->failures = 0;
         br->trial = 0;

@@ -2,12 +2,15 @@
  * minute), refilled continuously, capped at one minute's worth.
  *
  * Budgets are doubles so that slow rates (a few requests per minute) refill
- * smoothly between calls instead of in whole units. */
+ * smoothly between calls instead of in whole units. Comparisons allow EPS of
+ * rounding, so that a caller who waits exactly the ms take() asked for is let
+ * through instead of being told to wait one more ms. */
 #include <math.h>
 
 #include "recall/bucket.h"
 
 #define MINUTE_MS 60000.0
+#define EPS 1e-6
 
 void recall_bucket_init(recall_bucket_t *b, int64_t rpm, int64_t tpm, int64_t now_ms)
 {
@@ -57,9 +60,10 @@ int64_t recall_bucket_take(recall_bucket_t *b, int64_t tokens, int64_t now_ms)
                 tokens = 0;
         /* a request bigger than a minute's tokens goes once the bucket is full */
         need_t = b->tpm && tokens > b->tpm ? (double)b->tpm : (double)tokens;
-        if (b->rpm && b->requests < 1.0)
+        if (b->rpm && b->requests < 1.0 - EPS)
                 wait = wait_ms(b->requests, 1.0, b->rpm);
-        if (b->tpm && b->tokens < need_t && (w = wait_ms(b->tokens, need_t, b->tpm)) > wait)
+        if (b->tpm && b->tokens < need_t - EPS &&
+            (w = wait_ms(b->tokens, need_t, b->tpm)) > wait)
                 wait = w;
         if (wait > 0)
                 return wait;

@@ -3,11 +3,13 @@
  *
  * Sealed text is "v1:" + base64(nonce || MAC || ciphertext); the version
  * prefix leaves room for another scheme or a key rotation later. The key
- * file must not be readable by group or others, like ssh's keys, because
- * whoever reads it reads every tenant's API key. */
+ * file must grant nothing to group or others (ssh's rule for private keys),
+ * because whoever reads it reads every tenant's API key. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,15 +69,23 @@ int recall_secret_key_load(recall_secret_key_t *key, const char *key_file, char 
                                  strerror(errno));
                 return RECALL_EINVAL;
         }
-        if (fstat(fd, &st) || (st.st_mode & 077)) {
+        if (fstat(fd, &st)) {
+                recall_error_set(errstr, errstr_size, "cannot stat '%s': %s", key_file,
+                                 strerror(errno));
+                close(fd);
+                return RECALL_EINVAL;
+        }
+        if (st.st_mode & 077) {
                 recall_error_set(errstr, errstr_size,
-                                 "'%s' is readable by group or others: chmod 600 it", key_file);
+                                 "'%s' is open to group or others (mode %03o): chmod 600 it",
+                                 key_file, (unsigned)(st.st_mode & 0777));
                 close(fd);
                 return RECALL_EINVAL;
         }
         n = read(fd, buf, sizeof(buf));
         close(fd);
-        rc = n > 0 ? parse_hex(key, buf, (size_t)n) : RECALL_EINVAL;
+        /* a full buffer means more than a key and its newline: not a key file */
+        rc = n > 0 && (size_t)n < sizeof(buf) ? parse_hex(key, buf, (size_t)n) : RECALL_EINVAL;
         sodium_memzero(buf, sizeof(buf));
         if (rc)
                 recall_error_set(errstr, errstr_size, "'%s' does not hold 64 hex characters",
@@ -114,12 +124,15 @@ int recall_secret_key_create(const char *key_file, char *errstr, size_t errstr_s
 int recall_secret_seal(const recall_secret_key_t *key, const void *plaintext, size_t len,
                        char **sealed)
 {
-        size_t raw_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
-        size_t b64_len = sodium_base64_encoded_len(raw_len, sodium_base64_VARIANT_ORIGINAL);
+        size_t raw_len, b64_len;
         unsigned char *raw;
         char *out;
 
         *sealed = NULL;
+        if (len > crypto_secretbox_MESSAGEBYTES_MAX || len > SIZE_MAX / 2)
+                return RECALL_EINVAL;
+        raw_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
+        b64_len = sodium_base64_encoded_len(raw_len, sodium_base64_VARIANT_ORIGINAL);
         if (!(raw = malloc(raw_len)))
                 return RECALL_ENOMEM;
         if (!(out = malloc(sizeof(PREFIX) - 1 + b64_len))) {
@@ -181,7 +194,8 @@ void recall_secret_free(char *plaintext)
 {
         if (!plaintext)
                 return;
-        sodium_memzero(plaintext, strlen(plaintext));
+        /* the whole allocation, not strlen(): a secret may hold a NUL byte */
+        sodium_memzero(plaintext, malloc_usable_size(plaintext));
         free(plaintext);
 }
 

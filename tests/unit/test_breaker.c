@@ -53,11 +53,49 @@ static void test_half_open_trial(void **state)
                 assert_int_equal(recall_breaker_allow(&br, 2600), 1);
 }
 
+/* Outcomes of calls let out while closed that arrive after it opened change
+ * nothing: the cooldown runs in full and the open is counted once. */
+static void test_late_outcomes_while_open(void **state)
+{
+        recall_breaker_t br;
+
+        (void)state;
+        recall_breaker_init(&br, 2, 1000);
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(recall_breaker_allow(&br, 0), 1);
+        recall_breaker_failure(&br, 0);
+        recall_breaker_failure(&br, 100);
+        assert_int_equal(br.state, RECALL_BREAKER_OPEN);
+        recall_breaker_failure(&br, 900);
+        recall_breaker_success(&br);
+        assert_int_equal(br.state, RECALL_BREAKER_OPEN);
+        assert_int_equal(br.opens, 1);
+        assert_int_equal(recall_breaker_allow(&br, 1099), 0);
+        assert_int_equal(recall_breaker_allow(&br, 1100), 1);
+}
+
+static void test_init_and_names(void **state)
+{
+        recall_breaker_t br;
+
+        (void)state;
+        recall_breaker_init(&br, 0, -5); /* at least one failure, no negative cooldown */
+        assert_string_equal(recall_breaker_state_name(br.state), "closed");
+        assert_int_equal(br.opens, 0);
+        recall_breaker_failure(&br, 50);
+        assert_int_equal(br.state, RECALL_BREAKER_OPEN);
+        assert_int_equal(recall_breaker_allow(&br, 50), 1);
+        assert_string_equal(recall_breaker_state_name(br.state), "half_open");
+        assert_int_equal(recall_breaker_allow(&br, 50), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_opens_after_consecutive_failures),
                 cmocka_unit_test(test_half_open_trial),
+                cmocka_unit_test(test_late_outcomes_while_open),
+                cmocka_unit_test(test_init_and_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

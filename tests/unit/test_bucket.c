@@ -86,12 +86,51 @@ static void test_set_limits(void **state)
         assert_int_equal(recall_bucket_take(&b, 1, 0), 60000);
 }
 
+/* Whoever sleeps exactly the ms take() asked for is let through then, at
+ * rates that do not divide a minute evenly (no off-by-one from rounding). */
+static void test_wait_is_enough(void **state)
+{
+        recall_bucket_t b;
+        int64_t now, wait, tokens;
+
+        (void)state;
+        for (int64_t n = 0; n < 400; n++) {
+                int64_t rpm = 1 + n / 20, tpm = 1000 + rpm * (n % 20) * 131;
+
+                recall_bucket_init(&b, rpm, tpm, 0);
+                now = 0;
+                for (int64_t i = 0; i < 100; i++) {
+                        tokens = (i * 7919 + rpm) % tpm;
+                        if ((wait = recall_bucket_take(&b, tokens, now)) > 0) {
+                                now += wait;
+                                assert_int_equal(recall_bucket_take(&b, tokens, now), 0);
+                        }
+                        now += i % 13;
+                }
+        }
+}
+
+/* A clock that steps back refills nothing and does not move last_ms back. */
+static void test_clock_backwards(void **state)
+{
+        recall_bucket_t b;
+
+        (void)state;
+        recall_bucket_init(&b, 60, 0, 10000);
+        for (int i = 0; i < 60; i++)
+                assert_int_equal(recall_bucket_take(&b, 0, 10000), 0);
+        assert_int_equal(recall_bucket_take(&b, 0, 0), 1000);
+        assert_int_equal(b.last_ms, 10000);
+        assert_int_equal(recall_bucket_take(&b, 0, 11000), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_unlimited),   cmocka_unit_test(test_request_limit),
                 cmocka_unit_test(test_token_limit), cmocka_unit_test(test_settle),
-                cmocka_unit_test(test_set_limits),
+                cmocka_unit_test(test_set_limits),  cmocka_unit_test(test_wait_is_enough),
+                cmocka_unit_test(test_clock_backwards),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

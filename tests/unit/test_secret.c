@@ -82,6 +82,37 @@ static void test_round_trip(void **state)
         unsetenv("RECALL_MASTER_KEY");
 }
 
+/* Secrets are bytes: an empty one and one holding NULs both come back whole. */
+static void test_binary_plaintext(void **state)
+{
+        static const char bin[] = {'a', '\0', 'b', '\0', '\xff'};
+        recall_secret_key_t k;
+        char *sealed, *plain;
+        size_t len;
+
+        (void)state;
+        setenv("RECALL_MASTER_KEY", HEX_A, 1);
+        assert_int_equal(recall_secret_key_load(&k, NULL, NULL, 0), 0);
+        unsetenv("RECALL_MASTER_KEY");
+        assert_int_equal(recall_secret_seal(&k, bin, sizeof(bin), &sealed), 0);
+        assert_int_equal(recall_secret_open(&k, sealed, &plain, &len), 0);
+        assert_int_equal(len, sizeof(bin));
+        assert_memory_equal(plain, bin, sizeof(bin));
+        assert_int_equal(plain[len], '\0');
+        recall_secret_free(plain);
+        free(sealed);
+        assert_int_equal(recall_secret_seal(&k, "", 0, &sealed), 0);
+        assert_int_equal(recall_secret_open(&k, sealed, &plain, &len), 0);
+        assert_int_equal(len, 0);
+        assert_string_equal(plain, "");
+        recall_secret_free(plain);
+        recall_secret_free(NULL);
+        /* cut short: not even a nonce and a MAC */
+        sealed[10] = '\0';
+        assert_int_equal(recall_secret_open(&k, sealed, &plain, &len), RECALL_EINVAL);
+        free(sealed);
+}
+
 static void test_key_sources(void **state)
 {
         recall_secret_key_t k, from_env;
@@ -93,19 +124,46 @@ static void test_key_sources(void **state)
         assert_int_equal(recall_secret_key_load(&k, NULL, err, sizeof(err)), RECALL_ENOTFOUND);
         write_file(path, HEX_A "\n", 0600);
         assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), 0);
+        assert_int_equal(k.key[0], 0x00);
+        assert_int_equal(k.key[31], 0x1f);
         /* the environment wins over the file */
         setenv("RECALL_MASTER_KEY", HEX_B, 1);
         assert_int_equal(recall_secret_key_load(&from_env, path, err, sizeof(err)), 0);
-        assert_memory_not_equal(k.key, from_env.key, sizeof(k.key));
+        assert_int_equal(from_env.key[0], 0xff);
+        assert_memory_equal(k.key + 1, from_env.key + 1, sizeof(k.key) - 1);
         setenv("RECALL_MASTER_KEY", "abc", 1);
         assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
         assert_non_null(strstr(err, "RECALL_MASTER_KEY"));
+        /* 64 characters, not all hex */
+        setenv("RECALL_MASTER_KEY",
+               "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        setenv("RECALL_MASTER_KEY", HEX_A "00", 1);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
         unsetenv("RECALL_MASTER_KEY");
-        /* readable by others: refused, naming the file */
+        /* open to group or others: refused, naming the file */
         chmod(path, 0644);
         assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
         assert_non_null(strstr(err, "chmod 600"));
-        write_file(path, "not hex at all, not hex at all, not hex at all, not hex at all!!\n", 0600);
+        assert_non_null(strstr(err, path));
+        chmod(path, 0620);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        chmod(path, 0604);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        chmod(path, 0400);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), 0);
+        /* no newline is fine; anything after the key is not */
+        write_file(path, HEX_A, 0600);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), 0);
+        write_file(path, HEX_A "\nX", 0600);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        write_file(path, HEX_A "          trailing", 0600);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        assert_non_null(strstr(err, path));
+        write_file(path, "", 0600);
+        assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
+        write_file(path, "not hex at all, not hex at all, not hex at all, not hex at all!!\n",
+                   0600);
         assert_int_equal(recall_secret_key_load(&k, path, err, sizeof(err)), RECALL_EINVAL);
 }
 
@@ -140,12 +198,24 @@ static void test_mask(void **state)
         assert_string_equal(buf, "*****");
         recall_secret_mask(NULL, buf, sizeof(buf));
         assert_string_equal(buf, "");
+        /* 15 characters: still all stars; 16: the first 7 and last 4 */
+        recall_secret_mask("abcdefghijklmno", buf, sizeof(buf));
+        assert_string_equal(buf, "***************");
+        recall_secret_mask("abcdefghijklmnop", buf, sizeof(buf));
+        assert_string_equal(buf, "abcdefg\xe2\x80\xa6mnop");
+        /* a small buffer is cut, never overrun */
+        recall_secret_mask("short", buf, 3);
+        assert_string_equal(buf, "**");
+        buf[0] = 'x';
+        recall_secret_mask("short", buf, 0);
+        assert_int_equal(buf[0], 'x');
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_binary_plaintext),
                 cmocka_unit_test(test_key_sources),
                 cmocka_unit_test(test_key_create),
                 cmocka_unit_test(test_mask),

@@ -22,6 +22,7 @@
 #define GROUP_ID "recall-respond"
 #define RETRY_FIRST_MS 200
 #define RETRY_MAX_MS 5000
+#define TAKE_MAX 64
 
 static volatile sig_atomic_t run = 1;
 
@@ -101,8 +102,10 @@ static void log_stats(const respond_t *r, const char *what)
                         (unsigned long long)s.cache_creation_tokens);
 }
 
-/* Polls and takes requests while there is room, drives the replies. A
- * request the store could not take is offered again after a backoff. */
+/* Polls and takes requests while there is room, up to TAKE_MAX per turn
+ * (each turn of Claude's multi handle looks at every connection, so it pays
+ * to take what is waiting first), then drives the replies. A request the
+ * store could not take is offered again after a backoff. */
 static int serve(respond_t *r, recall_consumer_t *consumer, const recall_config_t *cfg)
 {
         size_t max_inflight = (size_t)recall_config_get_int(cfg, "claude.max_inflight");
@@ -114,23 +117,26 @@ static int serve(respond_t *r, recall_consumer_t *consumer, const recall_config_
         while (run) {
                 int busy = respond_inflight(r) > 0;
 
-                if (!held && respond_inflight(r) < max_inflight &&
-                    (rc = recall_consumer_poll_one(consumer, busy ? 0 : 100, &held)))
-                        break;
-                if (held && recall_time_mono_ms() >= retry_at) {
+                for (int taken = 0; taken < TAKE_MAX; taken++) {
+                        if (!held && respond_inflight(r) < max_inflight &&
+                            (rc = recall_consumer_poll_one(consumer, busy || taken ? 0 : 100,
+                                                           &held)))
+                                return rc;
+                        if (!held || recall_time_mono_ms() < retry_at)
+                                break;
                         rc = respond_take(r, held);
-                        if (!rc) {
-                                rd_kafka_message_destroy(held);
-                                held = NULL;
-                                delay = RETRY_FIRST_MS;
-                        } else if (recall_error_retriable(rc)) {
+                        if (rc && !recall_error_retriable(rc))
+                                goto out;
+                        if (rc) {
                                 recall_log_warn("cannot take a request: %s; retrying in %d ms",
                                                 recall_error_str(rc), delay);
                                 retry_at = recall_time_mono_ms() + delay;
                                 delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
-                        } else {
                                 break;
                         }
+                        rd_kafka_message_destroy(held);
+                        held = NULL;
+                        delay = RETRY_FIRST_MS;
                 }
                 if ((rc = respond_run(r, held || !busy ? 0 : 5)) && !recall_error_retriable(rc))
                         break;
@@ -140,6 +146,7 @@ static int serve(respond_t *r, recall_consumer_t *consumer, const recall_config_
                         next_stats = recall_time_mono_ms() + interval;
                 }
         }
+out:
         if (held)
                 rd_kafka_message_destroy(held); /* never finished: redelivered */
         return rc;
