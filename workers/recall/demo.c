@@ -85,30 +85,45 @@ static void print_learned(const recall_memory_t *mem)
         json_decref(view);
 }
 
-/* Polls the memory until it holds `count` messages (the worker's work). */
-static int show_memory(recall_store_t *store, recall_cache_t *cache,
-                       const char *contact, int64_t count)
+static int holds(const recall_memory_t *mem, const char *id)
+{
+        for (size_t i = mem->n_turns; i-- > 0;)
+                if (!strcmp(mem->turns[i].id, id))
+                        return 1;
+        return 0;
+}
+
+/* Polls the memory until it holds message mid (the memory worker's work)
+ * and, for a lead's message, until it holds the reply to it (the
+ * responder's, "rp-" + mid; a stack without a responder shows none). */
+static int show_memory(recall_store_t *store, recall_cache_t *cache, const char *contact,
+                       const char *mid, int wants_reply)
 {
         recall_memory_t *mem = NULL;
+        char reply_id[160];
+        int i;
 
-        for (int i = 0; i < 300; i++) {
+        snprintf(reply_id, sizeof(reply_id), "rp-%s", mid);
+        for (i = 0; i < 300; i++) {
                 recall_memory_destroy(mem);
                 mem = NULL;
                 if (recall_memory_read_load(store, cache, "demo", contact, &mem) == 0 &&
-                    mem->message_count >= count)
+                    holds(mem, mid) && (!wants_reply || holds(mem, reply_id) || i >= 100))
                         break;
                 usleep(100000);
         }
-        if (!mem || mem->message_count < count) {
+        if (!mem || !holds(mem, mid)) {
                 printf("   (memory not updated within 30 s: is recall-memory running?)\n");
                 recall_memory_destroy(mem);
                 return 1;
         }
+        for (size_t k = 0; k < mem->n_turns; k++)
+                if (!strcmp(mem->turns[k].id, reply_id))
+                        printf("agent -> %s: %s   (recall-respond)\n", contact, mem->turns[k].body);
+        if (wants_reply && !holds(mem, reply_id))
+                printf("   (no reply within 10 s: is recall-respond running?)\n");
         printf("   memory of %s: %lld message%s\n", contact, (long long)mem->message_count,
                mem->message_count == 1 ? "" : "s");
-        for (size_t i = 0; i < mem->n_turns; i++)
-                printf("     %-5s %s\n", strcmp(mem->turns[i].direction, "inbound") ? "agent" : "lead",
-                       mem->turns[i].body);
         print_learned(mem);
         recall_memory_destroy(mem);
         return 0;
@@ -123,7 +138,6 @@ int recall_cli_demo(int argc, char **argv)
         recall_cache_t *cache = NULL;
         const char *wait_arg = "120", *dsn;
         char errstr[512], id[RECALL_ID_MAX + 1], mid[RECALL_ID_MAX + 1];
-        int64_t counts[2] = {0, 0};
         long long run_id = recall_time_now_ms();
         int code = 2, r, wait_s;
         char *end;
@@ -175,22 +189,12 @@ int recall_cli_demo(int argc, char **argv)
                 goto out;
         }
         printf("tenant 'demo' registered (places: Austin area)\n");
-        /* a rerun of the demo continues the same contacts */
-        for (int c = 0; c < 2; c++) {
-                recall_memory_t *mem = NULL;
-
-                if (recall_memory_read_load(store, cache, "demo", c ? "ben" : "ana", &mem) == 0)
-                        counts[c] = mem->message_count;
-                recall_memory_destroy(mem);
-        }
         for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
                 recall_cli_message_t msg = {
                         .tenant_id = "demo", .contact_id = script[i].contact,
                         .contact_name = script[i].name, .body = script[i].body,
                         .outbound = script[i].outbound, .message_id = mid,
                 };
-                int c = strcmp(script[i].contact, "ana") ? 1 : 0;
-
                 snprintf(mid, sizeof(mid), "demo-%lld-%zu", run_id, i);
                 printf("\n%s %s: %s\n", script[i].outbound ? "agent ->" : "lead  <-",
                        script[i].contact, script[i].body);
@@ -198,7 +202,7 @@ int recall_cli_demo(int argc, char **argv)
                         fprintf(stderr, "%s: cannot produce: %s\n", cl.prog, recall_error_str(r));
                         goto out;
                 }
-                if (show_memory(store, cache, script[i].contact, ++counts[c]))
+                if (show_memory(store, cache, script[i].contact, mid, !script[i].outbound))
                         goto out;
         }
         printf("\ndemo done: 'recall memory get --tenant demo --contact ana --json' shows a memory\n");
