@@ -15,7 +15,8 @@ trap 'kill -TERM $FAKE_PID 2>/dev/null || true; cleanup' EXIT
 wait_for 10 "the fake API" 'test -s "$T_TMP/fake.port"'
 FAKE_URL=http://127.0.0.1:$(cat "$T_TMP/fake.port")
 start_stack -X claude.url="$FAKE_URL" -X claude.timeout_ms=1500 -X claude.max_retries=2 \
-        -X claude.backoff_base_ms=50 -X claude.backoff_max_ms=200
+        -X claude.backoff_base_ms=50 -X claude.backoff_max_ms=200 \
+        -X claude.breaker_threshold=2 -X claude.breaker_cooldown_ms=600000 -X claude.queue_max_ms=1500
 
 # tenant KEY: one tenant per scripted behaviour
 declare -A script=(
@@ -68,6 +69,29 @@ inbound_json t_ok lead-2 t_ok-m2 "we are pre-approved" | produce messages.inboun
 wait_for 30 "a second reply for t_ok" 'test "$(replies t_ok | wc -l)" = 2'
 expect_eq "cache read on the second request" true \
         "$(replies t_ok | jq -s '.[1].usage.cache_read_input_tokens > 0')"
+
+# --- the breaker: after 2 failed requests a tenant is answered offline ------
+"$RECALL" tenant add t_brk >/dev/null
+echo "script:500noretry" >"$T_TMP/brk.key"
+"$RECALL" tenant set t_brk --claude-key-file "$T_TMP/brk.key" >/dev/null
+for i in 1 2 3 4; do
+        inbound_json t_brk lead-1 "brk-$i" "message $i" | produce messages.inbound t_brk:lead-1
+        wait_for 30 "reply $i of t_brk" 'test "$(replies t_brk | wc -l)" = $i'
+done
+expect_eq "t_brk: all offline" "offline offline offline offline" "$(replies t_brk | jq -r .source | xargs)"
+expect_eq "t_brk: calls before the breaker opened" 2 \
+        "$(jq -c 'select(.key == "script:500noretry")' "$T_TMP/fake.log" | wc -l)"
+
+# --- the rate limit: 1 request per minute; the next one waits, then offline --
+"$RECALL" tenant add t_rate >/dev/null
+echo "sk-rate" >"$T_TMP/rate.key"
+"$RECALL" tenant set t_rate --claude-key-file "$T_TMP/rate.key" --rpm 1 >/dev/null
+inbound_json t_rate lead-1 rate-1 "first" | produce messages.inbound t_rate:lead-1
+wait_for 30 "reply 1 of t_rate" 'test "$(replies t_rate | wc -l)" = 1'
+inbound_json t_rate lead-1 rate-2 "second" | produce messages.inbound t_rate:lead-1
+wait_for 30 "reply 2 of t_rate" 'test "$(replies t_rate | wc -l)" = 2'
+expect_eq "t_rate: sources" "claude offline" "$(replies t_rate | jq -r .source | xargs)"
+expect_eq "t_rate: calls" 1 "$(jq -c 'select(.key == "sk-rate")' "$T_TMP/fake.log" | wc -l)"
 
 # --- two tenants in flight: nothing crosses ---------------------------------
 "$RECALL" tenant add iso_a >/dev/null
