@@ -19,13 +19,7 @@ set -- # lib.sh takes no arguments
 . "$top/tests/integration/lib.sh"
 
 "$RECALL_BIN/fake-claude" --port 0 --port-file "$T_TMP/fake.port" --latency-ms "$LAT" &
-FAKE_PID=$!
-RESP_PID=
-stop_bench() {
-        [ -n "$RESP_PID" ] && kill -TERM "$RESP_PID" 2>/dev/null || true
-        kill -TERM "$FAKE_PID" 2>/dev/null || true
-}
-trap 'stop_bench; cleanup' EXIT
+T_PIDS+=($!)
 wait_for 10 "the fake API" 'test -s "$T_TMP/fake.port"'
 FAKE_URL=http://127.0.0.1:$(cat "$T_TMP/fake.port")
 start_stack --only memory
@@ -46,6 +40,7 @@ wait_for 600 "all $N respond.request" 'test "$(consume respond.request | wc -l)"
 "$RECALL_BIN/recall-respond" --data "$RECALL_HOME" -X claude.url="$FAKE_URL" \
         -X claude.max_inflight=1024 -X stats.interval_ms=2000 2>"$T_TMP/respond.log" &
 RESP_PID=$!
+T_PIDS+=($RESP_PID)
 start=$(date +%s.%N)
 peak=0
 # progress from the store (replies are recorded before they are published),

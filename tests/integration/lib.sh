@@ -12,6 +12,7 @@ T_NAME=$(basename "$0" .sh)
 T_TMP=$(mktemp -d "/tmp/recall-$T_NAME.XXXXXX")
 chmod 755 "$T_TMP" # PostgreSQL runs as an unprivileged user and must reach it
 T_UP_PID=
+T_PIDS=() # other processes the test started (fakes, extra workers): stopped at exit
 export RECALL_HOME="$T_TMP/home"
 unset RECALL_KAFKA_BROKERS RECALL_REDIS_URL RECALL_PG_DSN RECALL_PG_ADMIN_DSN RECALL_CONFIG
 
@@ -28,6 +29,9 @@ cleanup() {
                 for _ in $(seq 1 300); do kill -0 "$T_UP_PID" 2>/dev/null || break; sleep 0.1; done
                 kill -KILL "$T_UP_PID" 2>/dev/null || true
         fi
+        for pid in "${T_PIDS[@]}"; do
+                kill -TERM "$pid" 2>/dev/null || true
+        done
         if [ $rc -ne 0 ]; then
                 log "logs of the failed test:"
                 for f in "$T_TMP/up.log" "$RECALL_HOME"/log/*.log; do

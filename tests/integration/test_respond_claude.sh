@@ -10,8 +10,7 @@
 
 "$RECALL_BIN/fake-claude" --port 0 --port-file "$T_TMP/fake.port" --log "$T_TMP/fake.log" \
         --slow-ms 3000 >"$T_TMP/fake.out" 2>&1 &
-FAKE_PID=$!
-trap 'kill -TERM $FAKE_PID 2>/dev/null || true; cleanup' EXIT
+T_PIDS+=($!)
 wait_for 10 "the fake API" 'test -s "$T_TMP/fake.port"'
 FAKE_URL=http://127.0.0.1:$(cat "$T_TMP/fake.port")
 start_stack -X claude.url="$FAKE_URL" -X claude.timeout_ms=1500 -X claude.max_retries=2 \
@@ -61,14 +60,15 @@ for t in "${!script[@]}"; do
         fi
 done
 expect_eq "requests the fake found malformed" 0 "$(curl -s "$FAKE_URL/stats" | jq .violations)"
-jq -e 'select(.key == "sk-ok-0123456789secret") | .system[0].cache_control.type == "ephemeral"' \
-        "$T_TMP/fake.log" >/dev/null || fail "the stable system block is not marked for caching"
+# (jq -e on many inputs tells only about the last one: count the matches)
+[ "$(jq -c 'select(.key == "sk-ok-0123456789secret") | select(.system[0].cache_control.type == "ephemeral")' \
+        "$T_TMP/fake.log" | wc -l)" = 1 ] || fail "the stable system block is not marked for caching"
 
 # the second reply of a tenant reads the cached system prompt
 inbound_json t_ok lead-2 t_ok-m2 "we are pre-approved" | produce messages.inbound t_ok:lead-2
 wait_for 30 "a second reply for t_ok" 'test "$(replies t_ok | wc -l)" = 2'
 expect_eq "cache read on the second request" true \
-        "$(replies t_ok | jq -s '.[1].usage.cache_read_input_tokens > 0')"
+        "$(replies t_ok | jq 'select(.cause_id == "t_ok-m2") | .usage.cache_read_input_tokens > 0')"
 
 # --- the breaker: after 2 failed requests a tenant is answered offline ------
 "$RECALL" tenant add t_brk >/dev/null
@@ -115,10 +115,11 @@ PY
 kcat -P -b "$RECALL_KAFKA_BROKERS" -t messages.inbound -K $'\t' -l "$T_TMP/iso"
 wait_for 60 "32 isolation replies" \
         'test "$(consume messages.outbound | jq -r "select(.tenant_id | startswith(\"iso_\")) | .reply_id" | sort -u | wc -l)" = 32'
-consume messages.outbound | jq -r 'select(.tenant_id | startswith("iso_")) | "\(.tenant_id) \(.contact_id)\t\(.body)"' |
-        while IFS=$'\t' read -r who body; do
-                set -- $who
-                own="$1-lead${2#c}"
+consume messages.outbound | jq -r 'select(.tenant_id | startswith("iso_")) | [.tenant_id, .contact_id, .body] | @tsv' |
+        while IFS=$'\t' read -r tenant contact body; do
+                own="$tenant-lead${contact#c}"
+                grep -q -- "$own" <<<"$body" || [ "$tenant" = iso_b ] ||
+                        fail "the reply to $own does not answer it: $body"
                 others=$(grep -o 'iso_[ab]-lead[0-9]' <<<"$body" | grep -vx -- "$own" || true)
                 [ -z "$others" ] || fail "the reply to $own mentions $others: $body"
         done
@@ -141,7 +142,7 @@ echo "You are VARIANT-LONG. Be thorough." >"$T_TMP/long.txt"
 "$RECALL" tenant variant var short --weight 1 --prompt-file "$T_TMP/short.txt" >/dev/null
 "$RECALL" tenant variant var long --weight 1 --prompt-file "$T_TMP/long.txt" >/dev/null
 for n in $(seq 1 12); do
-        printf 'var:v%d\t%s\n' "$n" "$(inbound_json var "v$n" "var-$n" "pre-approved, 500k budget, 3 beds in Fontana")"
+        printf 'var:v%d\t%s\n' "$n" "$(inbound_json var "v$n" "var-$n" "pre-approved, 500k budget, 3 beds, this is lead v$n")"
 done >"$T_TMP/var"
 kcat -P -b "$RECALL_KAFKA_BROKERS" -t messages.inbound -K $'\t' -l "$T_TMP/var"
 wait_for 60 "12 variant replies" 'test "$(replies var | wc -l)" = 12'
@@ -149,10 +150,10 @@ expect_eq "both variants in use" "long short" "$(replies var | jq -r .variant | 
 # the prompt each contact got is its variant's; its lead events carry the same
 while read -r c v; do
         V=$(tr a-z A-Z <<<"$v")
-        jq -e --arg c "$c" --arg v "VARIANT-$V" 'select(.key == "sk-var") |
-                select(.messages[-1].content | tostring | test("pre-approved")) |
-                select(.system | tostring | test($v))' "$T_TMP/fake.log" >/dev/null ||
-                fail "no request with the $v prompt"
+        [ "$(jq -c --arg v "VARIANT-$V" --arg lead "lead $c\"" 'select(.key == "sk-var") |
+                select(.messages | tostring | contains($lead)) |
+                select(.system | tostring | contains($v))' "$T_TMP/fake.log" | wc -l)" = 1 ] ||
+                fail "$c's request did not carry the $v prompt"
         wait_for 30 "$c's lead event" \
                 'test -n "$(consume lead.events | jq -r --arg c "$c" "select(.tenant_id == \"var\" and .contact_id == \$c) | .variant")"'
         expect_eq "$c: variant on lead.events" "$v" \
@@ -167,7 +168,7 @@ expect_eq "the variants reported" "long short" "$(jq -r '.[].variant' <<<"$stats
 # --- the keys never show -------------------------------------------------------
 sealed=$(sql "SELECT claude_key_sealed FROM tenants WHERE tenant_id = 't_ok'")
 [[ $sealed == v1:* ]] || fail "the stored key is not sealed: $sealed"
-! grep -rq "0123456789secret" <<<"$sealed" || fail "the sealed key shows the key"
+! grep -q "0123456789secret" <<<"$sealed" || fail "the sealed key shows the key"
 "$RECALL" tenant show t_ok --json >"$T_TMP/show.json"
 "$RECALL" tenant list --json >"$T_TMP/list.json"
 if grep -rq "0123456789secret" "$T_TMP/show.json" "$T_TMP/list.json" "$RECALL_HOME/log" "$T_TMP/up.log"; then
