@@ -655,8 +655,9 @@ int recall_claude_submit(recall_claude_t *cl, const char *api_key,
                          const char *body, size_t body_len, void *opaque)
 {
         static const char key_prefix[] = "x-api-key: ";
+        static const char version[] = "anthropic-version: " ANTHROPIC_VERSION;
         static const char *const fixed[] = {
-                "anthropic-version: " ANTHROPIC_VERSION,
+                version,
                 "content-type: application/json",
                 "Expect:", /* no 100-continue round trip before big bodies */
         };

@@ -30,6 +30,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/store.h"
+#include "store_int.h"
 
 /* Written by cmake/embed_migrations.cmake from the .sql files of
  * schemas/sql, sorted by name, ended by {NULL, NULL}. */
@@ -1179,4 +1180,68 @@ int recall_store_variant_stats(recall_store_t *store, const char *tenant_id,
         }
         PQclear(res);
         return rc;
+}
+
+/* ---- for the store's other files (store_int.h) -------------------------- */
+
+PGresult *recall_store_params(recall_store_t *store, const char *sql, int n,
+                              const char *const *params, int *rc)
+{
+        PGresult *res = PQexecParams(store->conn, sql, n, NULL, params, NULL, NULL, 0);
+
+        if ((*rc = store_check(store, res)))
+                return NULL;
+        return res;
+}
+
+void recall_store_set_errmsg(recall_store_t *store, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(store->errmsg, sizeof(store->errmsg), fmt, ap);
+        va_end(ap);
+}
+
+int64_t recall_store_get_int64(const PGresult *res, int row, int col)
+{
+        return get_int64(res, row, col);
+}
+
+/* ---- notifications ------------------------------------------------------ */
+
+int recall_store_listen(recall_store_t *store, const char *channel)
+{
+        char sql[160], *ident;
+        int rc;
+
+        if (PQstatus(store->conn) != CONNECTION_OK && (rc = store_reconnect(store)))
+                return rc;
+        if (!(ident = PQescapeIdentifier(store->conn, channel, strlen(channel)))) {
+                store_seterr(store, "cannot quote channel '%s'", channel);
+                return RECALL_EINVAL;
+        }
+        snprintf(sql, sizeof(sql), "LISTEN %s", ident);
+        PQfreemem(ident);
+        return store_exec(store, sql);
+}
+
+int recall_store_notifications(recall_store_t *store,
+                               void (*fn)(void *opaque, const char *channel,
+                                          const char *payload),
+                               void *opaque)
+{
+        PGnotify *n;
+        int count = 0;
+
+        if (PQstatus(store->conn) != CONNECTION_OK || !PQconsumeInput(store->conn)) {
+                store_seterr(store, "listening connection lost: %s", PQerrorMessage(store->conn));
+                return RECALL_EIO;
+        }
+        while ((n = PQnotifies(store->conn))) {
+                fn(opaque, n->relname, n->extra);
+                PQfreemem(n);
+                count++;
+        }
+        return count;
 }

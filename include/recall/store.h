@@ -240,6 +240,22 @@ int recall_store_variant_stats(recall_store_t *store, const char *tenant_id,
                                          const recall_variant_stats_t *s),
                                void *opaque);
 
+/* ---- notifications ----------------------------------------------------- */
+
+/* LISTEN channel on this connection (a connection of its own, used for
+ * nothing else: notifications arrive between transactions). Reconnects
+ * first when the connection was lost. */
+int recall_store_listen(recall_store_t *store, const char *channel);
+
+/* Delivers the notifications received so far, without waiting: fn(opaque,
+ * channel, payload) for each. Returns how many, or RECALL_EIO when the
+ * connection is lost (notifications may have been missed: the caller
+ * reloads what it watches and listens again). */
+int recall_store_notifications(recall_store_t *store,
+                               void (*fn)(void *opaque, const char *channel,
+                                          const char *payload),
+                               void *opaque);
+
 /* Applies the embedded migrations (schemas/sql/NNN_*.sql) not yet recorded
  * in recall_schema_migrations, each in its own transaction, in order; needs
  * a role that may create tables and roles. *applied counts what ran. */

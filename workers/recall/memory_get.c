@@ -11,6 +11,7 @@
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/memory_read.h"
+#include "recall/profile_store.h"
 #include "recall/store.h"
 #include "recall/time.h"
 
@@ -23,7 +24,10 @@ static const char usage[] =
         "   qualification: {the extraction contract's fields}, temperature,\n"
         "   answered: [question numbers], next_question: {number, key, text},\n"
         "   returning: {gap_seconds} or null,\n"
-        "   facts: [{field, value, message_id, valid_from, valid_until}]}\n\noptions:\n"
+        "   facts: [{field, value, message_id, valid_from, valid_until}],\n"
+        "   name, opted_out, summary,\n"
+        "   preferences: the learned profile or null, style: the learned\n"
+        "   communication style or null}\n\noptions:\n"
         "  --tenant T        tenant (locationId), required\n"
         "  --contact C       contact (contactId), required\n"
         "  --json            print JSON\n"
@@ -57,6 +61,28 @@ static void print_profile(const recall_memory_t *mem)
         if ((v = json_object_get(view, "next_question")) && json_is_object(v))
                 printf("  next question: %s\n", json_string_value(json_object_get(v, "text")));
         json_decref(view);
+}
+
+/* Adds preferences and style (recall-learn's, from the store) to root. */
+static int add_learned(recall_store_t *store, json_t *root, const char *tenant,
+                       const char *contact)
+{
+        char *profile = NULL, *style = NULL;
+        int rc;
+
+        if ((rc = recall_store_begin(store)))
+                return rc;
+        if (!(rc = recall_store_set_tenant(store, tenant)))
+                rc = recall_store_profile_get(store, tenant, contact, &profile, &style);
+        recall_store_rollback(store);
+        if (!rc) {
+                json_object_set_new(root, "preferences",
+                                    profile ? json_loads(profile, 0, NULL) : json_null());
+                json_object_set_new(root, "style", style ? json_loads(style, 0, NULL) : json_null());
+        }
+        free(profile);
+        free(style);
+        return rc;
 }
 
 static void print_text(const recall_memory_t *mem)
@@ -141,6 +167,12 @@ int recall_cli_memory(int argc, char **argv)
         if (json) {
                 json_t *root = recall_memory_to_json(mem);
 
+                if (!root || add_learned(store, root, tenant, contact)) {
+                        fprintf(stderr, "%s: cannot read the learned profile: %s\n", cl.prog,
+                                recall_store_errmsg(store));
+                        json_decref(root);
+                        goto out;
+                }
                 json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
                 putchar('\n');
                 json_decref(root);
