@@ -968,6 +968,8 @@ static const struct {
         {"claude_key_sealed", "text"},
         {"system_prompt", "text"},
         {"voice", "jsonb"},
+        {"learn_weights", "jsonb"},
+        {"learn_half_life_days", "real"},
 };
 
 int recall_store_tenant_set_field(recall_store_t *store, const char *tenant_id,

@@ -155,7 +155,8 @@ int recall_store_tenant_list(recall_store_t *store,
 /* Sets one tenant setting from its text form: name, history_window,
  * cache_ttl_days, session_gap_s, claude_model, claude_max_tokens,
  * claude_temperature, claude_rpm, claude_tpm, claude_key_sealed,
- * system_prompt, voice (a JSON object merged into the stored one). value
+ * system_prompt, voice (a JSON object merged into the stored one),
+ * learn_weights (JSON), learn_half_life_days. value
  * NULL sets SQL NULL (temperature: the
  * API's default; key: none). RECALL_EINVAL for another field or a value the
  * schema refuses (recall_store_errmsg says why), RECALL_ENOTFOUND for an

@@ -23,6 +23,7 @@ int recall_cli_demo(int argc, char **argv);
 int recall_cli_config(int argc, char **argv);
 int recall_cli_extract(int argc, char **argv);
 int recall_cli_stats(int argc, char **argv);
+int recall_cli_listings(int argc, char **argv);
 
 /* The common options, settings lookup and usage errors are shared with the
  * workers: see recall/cmdline.h (recall_cmdline_opt,

@@ -21,6 +21,7 @@ static const struct {
         {"config", recall_cli_config, "print the settings reference or the resolved settings"},
         {"stats", recall_cli_stats, "outcomes per prompt variant of a tenant"},
         {"extract", recall_cli_extract, "extract qualification facts from lead messages (JSON lines)"},
+        {"listings", recall_cli_listings, "import, generate, list or show a tenant's property listings"},
 };
 
 static void usage(FILE *out)

@@ -50,13 +50,16 @@ static const char usage[] =
         "  --emoji on|off            whether replies may use an emoji\n"
         "  --history-window N        messages kept in the hot memory, 1-1000\n"
         "  --cache-ttl-days N        Redis TTL of a contact's memory, 7-90\n"
-        "  --session-gap SECONDS     a later message makes a returning lead\n\n"
+        "  --session-gap SECONDS     a later message makes a returning lead\n"
+        "  --learn-weights JSON      interaction weights, e.g. '{\"save\": 4, \"dismiss\": -5}'\n"
+        "                            (keys view, save, tour, inquiry, dismiss)\n"
+        "  --half-life-days N        how fast learned preferences fade (default 30)\n\n"
         "options:\n"
         "  --json                    show/list as JSON\n"
         RECALL_CMDLINE_HELP;
 
 typedef enum { SET_TEXT, SET_INT, SET_FILE, SET_KEY, SET_NO_KEY, SET_TEMP, SET_VOICE,
-               SET_GAZETTEER } set_kind_t;
+               SET_GAZETTEER, SET_WEIGHTS, SET_POSITIVE } set_kind_t;
 
 static const struct set_option {
         const char *flag;
@@ -81,6 +84,8 @@ static const struct set_option {
         {"--history-window", "history_window", SET_INT, 1, 1000},
         {"--cache-ttl-days", "cache_ttl_days", SET_INT, 7, 90},
         {"--session-gap", "session_gap_s", SET_INT, 1, 2147483647},
+        {"--learn-weights", "learn_weights", SET_WEIGHTS, 0, 0},
+        {"--half-life-days", "learn_half_life_days", SET_POSITIVE, 0, 0},
 };
 
 #define N_SET_OPTIONS (sizeof(set_options) / sizeof(set_options[0]))
@@ -437,6 +442,30 @@ static int check_value(const char *prog, const change_t *c)
                                                           c->value);
                 if (!strcmp(o->field, "emoji") && strcmp(c->value, "on") && strcmp(c->value, "off"))
                         return recall_cmdline_usage_error(prog, "--emoji is on or off, not '%s'", c->value);
+                break;
+        case SET_WEIGHTS: {
+                static const char *const keys[] = {"view", "save", "tour", "inquiry", "dismiss"};
+                json_t *doc = json_loads(c->value, 0, NULL), *v;
+                const char *k;
+                int bad = !json_is_object(doc);
+
+                json_object_foreach(bad ? NULL : doc, k, v) {
+                        size_t i;
+
+                        for (i = 0; i < 5 && strcmp(k, keys[i]); i++)
+                                ;
+                        bad |= i == 5 || !json_is_number(v);
+                }
+                json_decref(doc);
+                if (bad)
+                        return recall_cmdline_usage_error(prog, "--learn-weights needs a JSON object of numbers with keys view, save, tour, inquiry, dismiss");
+                break;
+        }
+        case SET_POSITIVE:
+                d = strtod(c->value, &end);
+                if (end == c->value || *end || !(d > 0) || d > 3650)
+                        return recall_cmdline_usage_error(prog, "%s needs a number of days above 0, not '%s'",
+                                                          o->flag, c->value);
                 break;
         case SET_TEXT:
                 if (!*c->value && strcmp(o->field, "name"))

@@ -43,6 +43,8 @@
 static const char *const workers[] = {
         "recall-memory",
         "recall-respond",
+        "recall-learn",
+        "recall-recommend",
 };
 
 #define N_WORKERS (sizeof(workers) / sizeof(workers[0]))
@@ -61,7 +63,8 @@ static const char usage[] =
         "and removes it.\n\noptions:\n"
         "  --partitions N    partitions of each topic (default: topics.partitions)\n"
         "  --no-workers      start only the servers\n"
-        "  --only KINDS      start only these workers, comma-separated (memory,respond)\n"
+        "  --only KINDS      start only these workers, comma-separated\n"
+        "                    (memory, respond, learn, recommend)\n"
         "  --foreground      stay in the foreground (the default)\n"
         RECALL_CMDLINE_HELP;
 
@@ -155,7 +158,7 @@ static int check_only(const up_t *up)
                 for (k = 0; k < N_WORKERS && strcmp(workers[k] + strlen("recall-"), kind); k++)
                         ;
                 if (k == N_WORKERS)
-                        return recall_cmdline_usage_error(up->cl.prog, "--only: no worker kind '%s' (memory, respond)",
+                        return recall_cmdline_usage_error(up->cl.prog, "--only: no worker kind '%s' (memory, respond, learn, recommend)",
                                                           kind);
                 p += n + (p[n] == ',');
         }

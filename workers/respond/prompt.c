@@ -347,6 +347,54 @@ static void profile_facts(struct buf *b, const recall_qualify_t *q)
 }
 
 /* The contact's part. */
+/* Appends the (at most two) values of one evidence dimension with the most
+ * net positive evidence; returns how many. */
+static int top_values(const json_t *dim, char *buf, size_t size, size_t *len)
+{
+        const char *best[2] = {NULL, NULL}, *k;
+        double score[2] = {0, 0}, net;
+        const json_t *v;
+        int n = 0;
+
+        json_object_foreach((json_t *)dim, k, v) {
+                net = json_number_value(json_array_get(v, 0)) -
+                      json_number_value(json_array_get(v, 1));
+                if (net <= 0)
+                        continue;
+                if (net > score[0]) {
+                        best[1] = best[0], score[1] = score[0];
+                        best[0] = k, score[0] = net;
+                } else if (net > score[1]) {
+                        best[1] = k, score[1] = net;
+                }
+        }
+        for (int i = 0; i < 2 && best[i] && *len < size; i++, n++)
+                *len += (size_t)snprintf(buf + *len, size - *len, "%s%s", *len ? ", " : "",
+                                         best[i]);
+        return n;
+}
+
+const char *prompt_preferences_line(const json_t *profile, char *buf, size_t size)
+{
+        const json_t *ev = json_object_get(profile, "evidence");
+        size_t len = 0, saved, dismissed;
+
+        if (!size)
+                return buf;
+        buf[0] = '\0';
+        top_values(json_object_get(ev, "place"), buf, size, &len);
+        top_values(json_object_get(ev, "feature"), buf, size, &len);
+        top_values(json_object_get(ev, "type"), buf, size, &len);
+        saved = json_array_size(json_object_get(profile, "saved"));
+        dismissed = json_array_size(json_object_get(profile, "dismissed"));
+        if (len && len < size)
+                len += (size_t)snprintf(buf + len, size - len, " appeal to them");
+        if ((saved || dismissed) && len < size)
+                snprintf(buf + len, size - len, "%s%zu listing%s saved, %zu dismissed",
+                         len ? "; " : "", saved, saved == 1 ? "" : "s", dismissed);
+        return buf;
+}
+
 static json_t *profile_block(const prompt_input_t *in, const recall_qualify_t *q)
 {
         const recall_memory_t *mem = in->mem;
@@ -373,6 +421,10 @@ static json_t *profile_block(const prompt_input_t *in, const recall_qualify_t *q
         else
                 buf_add(&b, "Every qualifying question is answered: thank them and say an "
                             "agent will follow up with listings that match.\n");
+        if (in->preferences && *in->preferences)
+                buf_add(&b, "Learned from their activity on listings: %s\n", in->preferences);
+        if (in->style && *in->style)
+                buf_add(&b, "Communication style: %s\n", in->style);
         if (!is_channel(in->channel, "SMS") && short_texter(mem))
                 buf_add(&b, "Style: this lead writes short messages; reply in " SHORT_STYLE
                             ".\n");

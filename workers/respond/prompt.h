@@ -47,7 +47,17 @@ typedef struct prompt_input {
         const char *user_id;         /* opaque metadata.user_id */
         const char *channel;         /* messageType to answer: "SMS", ... */
         int64_t now_ms;              /* for "x days ago" */
+        const char *preferences;     /* learned preferences in a line
+                                        (prompt_preferences_line), or NULL */
+        const char *style;           /* recall_style_summary(), or NULL */
 } prompt_input_t;
+
+/* One line of what recall-learn learned from the contact's interactions
+ * with listings, from the profile's JSON form (recall/profile.h): the
+ * places and features with the most net evidence, and how many listings
+ * were saved and dismissed; "" when there is no evidence. Returns buf. */
+const char *prompt_preferences_line(const json_t *profile, char *buf,
+                                    size_t size);
 
 /* The request body. NULL on allocation failure or when mem->qualification
  * does not parse. New reference. */

@@ -31,6 +31,8 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/memory_read.h"
+#include "recall/profile_store.h"
+#include "recall/style.h"
 #include "recall/time.h"
 #include "recall/variant.h"
 #include "respond.h"
@@ -80,6 +82,8 @@ typedef struct request {
         const char *conversation_id, *channel;
         char reply_id[RECALL_ID_MAX + 4];
         char variant[72];
+        char preferences[256]; /* learned, for the prompt */
+        char style[256];
         const char *system_prompt; /* the tenant's or the variant's */
         recall_memory_t *mem;
         char *body;          /* the Messages API request */
@@ -715,6 +719,29 @@ static int reject(respond_t *r, request_t *rq, const rd_kafka_message_t *rkm,
         return 0;
 }
 
+/* What recall-learn learned of the contact, as prompt lines. Best effort:
+ * a reply goes out without them rather than not at all. */
+static void learned(respond_t *r, request_t *rq)
+{
+        char *profile = NULL, *style = NULL;
+        recall_style_t st;
+        json_t *doc;
+
+        if (recall_store_profile_get(r->store, rq->tenant_id, rq->contact_id, &profile, &style))
+                return;
+        if (profile && (doc = json_loads(profile, 0, NULL))) {
+                prompt_preferences_line(doc, rq->preferences, sizeof(rq->preferences));
+                json_decref(doc);
+        }
+        if (style && (doc = json_loads(style, 0, NULL))) {
+                if (!recall_style_from_json(doc, &st, NULL, 0))
+                        recall_style_summary(&st, rq->style, sizeof(rq->style));
+                json_decref(doc);
+        }
+        free(profile);
+        free(style);
+}
+
 /* Tenant, earlier reply and memory, in one transaction. *done is set when
  * the request was fully handled here (a recorded reply). */
 static int load(respond_t *r, request_t *rq, int *done)
@@ -735,6 +762,8 @@ static int load(respond_t *r, request_t *rq, int *done)
                 rq->tenant = NULL;
                 return rc;
         }
+        if (!old.body)
+                learned(r, rq);
         recall_store_rollback(r->store); /* read-only */
         rq->conf = rq->tenant->conf;
         rq->conf->refs++;
@@ -820,6 +849,7 @@ int respond_take(respond_t *r, const rd_kafka_message_t *rkm)
                 .model = c->t.claude_model, .max_tokens = c->t.claude_max_tokens,
                 .temperature = c->t.claude_temperature, .user_id = uid,
                 .channel = rq->channel, .now_ms = recall_time_now_ms(),
+                .preferences = rq->preferences, .style = rq->style,
         };
         if (!(body = prompt_build(&in))) {
                 /* a memory whose state does not parse: answer from it offline

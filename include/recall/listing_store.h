@@ -1,0 +1,31 @@
+/* listing_store.h: a tenant's inventory (recall/listing.h) in PostgreSQL's
+ * listings table. Every call runs inside the caller's transaction with the
+ * tenant set (recall_store_set_tenant); row-level security keeps each
+ * tenant to its own rows. */
+#ifndef RECALL_LISTING_STORE_H
+#define RECALL_LISTING_STORE_H
+
+#include "recall/listing.h"
+#include "recall/store.h"
+
+/* Inserts the listing, or updates it in place when the tenant has its
+ * ListingKey already (updated_at = now()). doc_json is the row as imported
+ * (a JSON object's text), kept in doc. RECALL_EINVAL for data the table
+ * refuses (an unregistered tenant, a bad doc), RECALL_EIO for the
+ * connection. */
+int recall_store_listing_upsert(recall_store_t *store, const char *tenant_id,
+                                const recall_listing_t *l, const char *doc_json);
+
+/* Calls fn for each of the tenant's listings (only the active ones when
+ * active_only), in listing_key order, from the calling thread. A non-zero
+ * return from fn stops the walk and is returned. */
+int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
+                               int active_only,
+                               int (*fn)(void *opaque, const recall_listing_t *l),
+                               void *opaque);
+
+/* The tenant's listing listing_key into out; RECALL_ENOTFOUND when absent. */
+int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
+                             const char *listing_key, recall_listing_t *out);
+
+#endif
