@@ -43,6 +43,8 @@
 static const char *const workers[] = {
         "recall-memory",
         "recall-respond",
+        "recall-learn",
+        "recall-recommend",
 };
 
 #define N_WORKERS (sizeof(workers) / sizeof(workers[0]))

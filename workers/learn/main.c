@@ -1,0 +1,123 @@
+/* main.c: recall-learn, the learning worker. Consumes prefs.update and
+ * messages.inbound in the consumer group "recall-learn" (its own group, so
+ * it reads every lead message alongside recall-memory) and runs each batch
+ * through learn.c. Scale out by starting more processes. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "learn.h"
+#include "recall/cmdline.h"
+#include "recall/error.h"
+#include "recall/kafka.h"
+#include "recall/log.h"
+#include "recall/store.h"
+
+#define GROUP_ID "recall-learn"
+
+static volatile sig_atomic_t run = 1;
+
+static const char usage[] =
+        "usage: recall-learn [options]\n\n"
+        "The learning worker: consumes prefs.update (view, save, tour, inquiry,\n"
+        "dismiss about a listing, or stated preferences) into each contact's\n"
+        "preference profile and publishes prefs.updated; reads messages.inbound\n"
+        "(its own consumer group) to learn each lead's communication style.\n"
+        "Poison prefs.update events go to prefs.update.dlq. Finds the stack like\n"
+        "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
+
+static void on_signal(int sig)
+{
+        if (!run)
+                _exit(128 + sig); /* second signal: stop at once */
+        run = 0;
+}
+
+static int parse_args(recall_cmdline_t *cl, int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                int r;
+
+                if (!strcmp(argv[i], "--help")) {
+                        fputs(usage, stdout);
+                        return 0;
+                }
+                if ((r = recall_cmdline_opt(cl, argc, argv, &i)) < 0)
+                        return 2;
+                if (!r)
+                        return recall_cmdline_usage_error(cl->prog, "unexpected argument '%s'", argv[i]);
+        }
+        return -1;
+}
+
+static void log_stats(const learner_t *l, const recall_consumer_t *consumer)
+{
+        learner_stats_t s;
+        recall_consumer_stats_t c;
+
+        learner_stats(l, &s);
+        recall_consumer_stats(consumer, &c);
+        recall_log_info("stopped: %llu batches, %llu messages, %llu events applied, %llu "
+                        "duplicates, %llu lead messages learned from, %llu skipped, %llu dead "
+                        "letters, %llu prefs.updated; update cost p50 %llu us, p99 %llu us",
+                        (unsigned long long)c.batches, (unsigned long long)c.messages,
+                        (unsigned long long)s.events, (unsigned long long)s.duplicates,
+                        (unsigned long long)s.messages, (unsigned long long)s.skipped,
+                        (unsigned long long)s.dead_letters, (unsigned long long)s.published,
+                        (unsigned long long)s.update_us_p50, (unsigned long long)s.update_us_p99);
+}
+
+int main(int argc, char **argv)
+{
+        static const char *const topics[] = {"prefs.update", "messages.inbound"};
+        recall_cmdline_t cl = {.prog = "recall-learn"};
+        recall_config_t *cfg = NULL;
+        recall_producer_t *producer = NULL;
+        recall_consumer_t *consumer = NULL;
+        recall_store_t *store = NULL;
+        learner_t *l = NULL;
+        char errstr[512];
+        int code, rc;
+
+        recall_log_init(cl.prog, RECALL_LOG_INFO);
+        if ((code = parse_args(&cl, argc, argv)) >= 0)
+                goto out;
+        if (!(cfg = recall_cmdline_load_config(&cl, &code)))
+                goto out;
+        code = 1;
+        if (!*recall_config_get(cfg, "kafka.brokers") || !*recall_config_get(cfg, "pg.dsn")) {
+                recall_log_error("no stack configured: start it with 'recall up' or set "
+                                 "RECALL_KAFKA_BROKERS and RECALL_PG_DSN");
+                goto out;
+        }
+        if (!(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr))) ||
+            !(producer = recall_producer_new(cfg, errstr, sizeof(errstr))) ||
+            !(consumer = recall_consumer_new(cfg, GROUP_ID, topics, 2, producer, errstr,
+                                             sizeof(errstr)))) {
+                recall_log_error("%s", errstr);
+                goto out;
+        }
+        if (!(l = learner_new(cfg, store, producer)))
+                goto out;
+
+        signal(SIGPIPE, SIG_IGN); /* a dead peer is an error return, not a death */
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        recall_log_info("consuming 'prefs.update' and 'messages.inbound' in group '%s'", GROUP_ID);
+        rc = recall_consumer_run(consumer, learner_batch, l, &run);
+        if (rc)
+                recall_log_error("stopping: %s", recall_error_str(rc));
+        code = rc ? 1 : 0;
+        /* watchdog: closing the consumer can hang (DESIGN.md) */
+        alarm((unsigned)(recall_config_get_int(cfg, "shutdown.drain_ms") / 1000 + 1));
+        log_stats(l, consumer);
+out:
+        recall_consumer_destroy(consumer);
+        recall_producer_destroy(producer);
+        learner_destroy(l);
+        recall_store_destroy(store);
+        recall_config_destroy(cfg);
+        recall_cmdline_release(&cl);
+        return code;
+}
