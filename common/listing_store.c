@@ -153,6 +153,33 @@ int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
         return rc;
 }
 
+int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
+                              const char *keys_json,
+                              int (*fn)(void *opaque, const recall_listing_t *l),
+                              void *opaque)
+{
+        const char *params[] = { tenant_id, keys_json };
+        recall_listing_t l;
+        PGresult *res;
+        int rc = 0;
+
+        if (!store || !tenant_id || !keys_json || !fn)
+                return RECALL_EINVAL;
+        res = recall_store_params(store,
+                                  "SELECT " LISTING_COLUMNS " FROM listings"
+                                  " WHERE tenant_id = $1 AND listing_key IN"
+                                  " (SELECT json_array_elements_text($2::json))",
+                                  2, params, &rc);
+        if (!res)
+                return rc;
+        for (int i = 0; i < PQntuples(res) && !rc; i++) {
+                listing_of_row(res, i, &l);
+                rc = fn(opaque, &l);
+        }
+        PQclear(res);
+        return rc;
+}
+
 int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
                              const char *listing_key, recall_listing_t *out)
 {

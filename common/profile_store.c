@@ -52,45 +52,96 @@ int recall_store_profile_get(recall_store_t *store, const char *tenant_id,
         return rc;
 }
 
-int recall_store_profile_put(recall_store_t *store, const char *tenant_id,
-                             const char *contact_id, const char *profile, const char *style)
+int recall_store_prefs_events_add(recall_store_t *store, const char *tenant_id,
+                                  const char *events_json,
+                                  int (*fresh)(void *opaque, const char *event_id), void *opaque)
 {
-        const char *params[] = {tenant_id, contact_id, profile, style};
+        const char *params[] = {tenant_id, events_json};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = recall_store_params(
+                      store,
+                      "INSERT INTO prefs_events (tenant_id, event_id, contact_id, kind, at)"
+                      " SELECT $1, e.event_id, e.contact_id, e.kind, " FROM_MS("e.at_ms")
+                      " FROM json_to_recordset($2::json)"
+                      "  AS e(event_id text, contact_id text, kind text, at_ms bigint)"
+                      " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING event_id",
+                      2, params, &rc)))
+                return rc;
+        for (int i = 0; i < PQntuples(res) && !rc; i++)
+                rc = fresh(opaque, PQgetvalue(res, i, 0));
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_profiles_get(recall_store_t *store, const char *tenant_id,
+                              const char *contacts_json,
+                              int (*fn)(void *opaque, const char *contact_id, const char *profile,
+                                        const char *style),
+                              void *opaque)
+{
+        const char *params[] = {tenant_id, contacts_json};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = recall_store_params(store,
+                                        "SELECT contact_id, profile::text, style::text"
+                                        " FROM contact_profiles WHERE tenant_id = $1 AND"
+                                        " contact_id IN (SELECT json_array_elements_text($2::json))",
+                                        2, params, &rc)))
+                return rc;
+        for (int i = 0; i < PQntuples(res) && !rc; i++)
+                rc = fn(opaque, PQgetvalue(res, i, 0),
+                        PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
+                        PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2));
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_profiles_put(recall_store_t *store, const char *tenant_id, const char *rows_json)
+{
+        const char *params[] = {tenant_id, rows_json};
         PGresult *res;
         int rc;
 
         if (!(res = recall_store_params(
                       store,
                       "INSERT INTO contact_profiles AS p (tenant_id, contact_id, profile, style)"
-                      " VALUES ($1, $2, $3::jsonb, $4::jsonb)"
+                      " SELECT $1, r.contact_id, r.profile, r.style"
+                      " FROM jsonb_to_recordset($2::jsonb)"
+                      "  AS r(contact_id text, profile jsonb, style jsonb)"
                       " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
                       "  profile = coalesce(excluded.profile, p.profile),"
                       "  style = coalesce(excluded.style, p.style), updated_at = now()",
-                      4, params, &rc)))
+                      2, params, &rc)))
                 return rc;
         PQclear(res);
         return 0;
 }
 
-int recall_store_prefs_event_add(recall_store_t *store, const char *tenant_id,
-                                 const char *event_id, const char *contact_id, const char *kind,
-                                 int64_t at_ms, int *fresh)
+int recall_store_last_outbounds(recall_store_t *store, const char *tenant_id,
+                                const char *asks_json,
+                                int (*fn)(void *opaque, const char *key, int64_t at_ms),
+                                void *opaque)
 {
-        char at[24];
-        const char *params[] = {tenant_id, event_id, contact_id, kind, at};
+        const char *params[] = {tenant_id, asks_json};
         PGresult *res;
-        int rc;
+        int rc = 0;
 
-        snprintf(at, sizeof(at), "%" PRId64, at_ms);
-        if (!(res = recall_store_params(store,
-                                        "INSERT INTO prefs_events (tenant_id, event_id, contact_id,"
-                                        " kind, at) VALUES ($1, $2, $3, $4, " FROM_MS("$5") ")"
-                                        " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING 1",
-                                        5, params, &rc)))
+        if (!(res = recall_store_params(
+                      store,
+                      "SELECT a.key, coalesce((SELECT (extract(epoch FROM max(m.at)) * 1000)::bigint"
+                      "  FROM messages m WHERE m.tenant_id = $1 AND m.contact_id = a.contact_id"
+                      "  AND m.direction = 'outbound' AND m.at < " FROM_MS("a.before_ms") "), 0)"
+                      " FROM json_to_recordset($2::json)"
+                      "  AS a(key text, contact_id text, before_ms bigint)",
+                      2, params, &rc)))
                 return rc;
-        *fresh = PQntuples(res) == 1;
+        for (int i = 0; i < PQntuples(res) && !rc; i++)
+                rc = fn(opaque, PQgetvalue(res, i, 0), recall_store_get_int64(res, i, 1));
         PQclear(res);
-        return 0;
+        return rc;
 }
 
 int recall_store_learn_settings(recall_store_t *store, const char *tenant_id, char **weights,
@@ -115,26 +166,6 @@ int recall_store_learn_settings(recall_store_t *store, const char *tenant_id, ch
         }
         PQclear(res);
         return rc;
-}
-
-int recall_store_last_outbound(recall_store_t *store, const char *tenant_id,
-                               const char *contact_id, int64_t before_ms, int64_t *at_ms)
-{
-        char before[24];
-        const char *params[] = {tenant_id, contact_id, before};
-        PGresult *res;
-        int rc;
-
-        snprintf(before, sizeof(before), "%" PRId64, before_ms);
-        if (!(res = recall_store_params(store,
-                                        "SELECT coalesce((extract(epoch FROM max(at)) * 1000)::bigint, 0)"
-                                        " FROM messages WHERE tenant_id = $1 AND contact_id = $2"
-                                        " AND direction = 'outbound' AND at < " FROM_MS("$3"),
-                                        3, params, &rc)))
-                return rc;
-        *at_ms = recall_store_get_int64(res, 0, 0);
-        PQclear(res);
-        return 0;
 }
 
 int recall_store_recommendation_add(recall_store_t *store, const char *tenant_id,

@@ -24,6 +24,13 @@ int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
                                int (*fn)(void *opaque, const recall_listing_t *l),
                                void *opaque);
 
+/* Calls fn for each of the listings whose keys are in keys_json (a JSON
+ * array of strings) that the tenant has: one round trip for a batch. */
+int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
+                              const char *keys_json,
+                              int (*fn)(void *opaque, const recall_listing_t *l),
+                              void *opaque);
+
 /* The tenant's listing listing_key into out; RECALL_ENOTFOUND when absent. */
 int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
                              const char *listing_key, recall_listing_t *out);

@@ -17,27 +17,41 @@ int recall_store_profile_get(recall_store_t *store, const char *tenant_id,
                              const char *contact_id, char **profile,
                              char **style);
 
-/* Writes the profile and/or the style (NULL: left as it is). */
-int recall_store_profile_put(recall_store_t *store, const char *tenant_id,
-                             const char *contact_id, const char *profile,
-                             const char *style);
+/* ---- the same for a batch: one round trip each ------------------------- */
 
-/* Records a prefs.update event as applied. *fresh is 1 when it was new, 0
- * when its event_id was applied before (then nothing else should change). */
-int recall_store_prefs_event_add(recall_store_t *store, const char *tenant_id,
-                                 const char *event_id, const char *contact_id,
-                                 const char *kind, int64_t at_ms, int *fresh);
+/* Records events (a JSON array of {event_id, contact_id, kind, at_ms}) as
+ * applied, calling fresh(opaque, event_id) for each one that was new. */
+int recall_store_prefs_events_add(recall_store_t *store, const char *tenant_id,
+                                  const char *events_json,
+                                  int (*fresh)(void *opaque, const char *event_id),
+                                  void *opaque);
+
+/* Calls fn(opaque, contact_id, profile, style) (JSON texts or NULL) for each
+ * contact of contacts_json (a JSON array of ids) that has a row. */
+int recall_store_profiles_get(recall_store_t *store, const char *tenant_id,
+                              const char *contacts_json,
+                              int (*fn)(void *opaque, const char *contact_id,
+                                        const char *profile, const char *style),
+                              void *opaque);
+
+/* Writes rows_json, a JSON array of {contact_id, profile, style} where
+ * profile and style are JSON documents or null (null: left as it is). */
+int recall_store_profiles_put(recall_store_t *store, const char *tenant_id,
+                              const char *rows_json);
+
+/* For each {key, contact_id, before_ms} of asks_json, the contact's newest
+ * outbound message before before_ms: fn(opaque, key, at_ms), at_ms 0 when
+ * none. */
+int recall_store_last_outbounds(recall_store_t *store, const char *tenant_id,
+                                const char *asks_json,
+                                int (*fn)(void *opaque, const char *key,
+                                          int64_t at_ms),
+                                void *opaque);
 
 /* The tenant's learning settings: its interaction weights (JSON text,
  * malloc'd, "{}" when default) and the evidence half-life in days. */
 int recall_store_learn_settings(recall_store_t *store, const char *tenant_id,
                                 char **weights, double *half_life_days);
-
-/* The time of the contact's newest outbound message (a reply or an agent's
- * message) before before_ms; 0 in *at_ms when there is none. */
-int recall_store_last_outbound(recall_store_t *store, const char *tenant_id,
-                               const char *contact_id, int64_t before_ms,
-                               int64_t *at_ms);
 
 /* Records listing_key as recommended at rank in request_id. */
 int recall_store_recommendation_add(recall_store_t *store,

@@ -58,6 +58,10 @@ typedef struct item {
         const json_t *stated;
         int64_t at_ms;
         recall_inbound_t msg;   /* ITEM_MESSAGE */
+        char key[RECALL_ID_MAX + 8]; /* the id recorded in prefs_events */
+        const recall_listing_t *listing; /* the event's, in its run */
+        int fresh;              /* the event was not applied before */
+        int64_t last_out_ms;    /* newest outbound before a lead message */
         char *output;           /* the prefs.updated payload to produce */
 } item_t;
 
@@ -202,13 +206,17 @@ static void parse_item(learner_t *l, recall_batch_item_t *bi, item_t *it)
                         it->kind = ITEM_MESSAGE;
                         it->tenant_id = it->msg.tenant_id;
                         it->contact_id = it->msg.contact_id;
+                        it->at_ms = it->msg.at_ms;
+                        snprintf(it->key, sizeof(it->key), "st-%s", it->msg.message_id);
                 } else {
                         l->stats.skipped++;
                 }
                 return;
         }
-        if (!parse_prefs(it, reason, sizeof(reason)))
+        if (!parse_prefs(it, reason, sizeof(reason))) {
+                snprintf(it->key, sizeof(it->key), "%s", it->event_id);
                 return;
+        }
 bad:
         if (strcmp(topic, "messages.inbound")) {
                 bi->verdict = RECALL_ITEM_DLQ;
@@ -277,167 +285,347 @@ static char *updated_payload(const item_t *it, const json_t *profile, json_t *ch
         return out;
 }
 
-/* Applies one prefs.update. A poison one (unknown listing) gets its
- * verdict and changes nothing. */
-static int apply_prefs(learner_t *l, recall_batch_item_t *bi, item_t *it,
-                       const recall_profile_weights_t *w)
-{
-        recall_profile_t *p = NULL;
-        recall_listing_t listing;
-        char *stored = NULL, *style = NULL, *text = NULL;
-        json_t *doc = NULL, *changed = NULL, *snapshot = NULL;
-        int fresh, rc;
+/* One contact touched by a tenant's run of the batch: loaded once, changed
+ * in memory by each of its items in order, written once. */
+typedef struct contact {
+        const char *contact_id;
+        recall_profile_t *profile; /* NULL until needed */
+        recall_style_t style;
+        int profile_dirty, style_dirty;
+} contact_t;
 
-        if (it->listing_key) {
-                rc = recall_store_listing_get(l->store, it->tenant_id, it->listing_key, &listing);
-                if (rc == RECALL_ENOTFOUND) {
-                        bi->verdict = RECALL_ITEM_DLQ;
-                        snprintf(bi->reason, sizeof(bi->reason),
-                                 "unknown_listing: '%.64s' is not in the inventory", it->listing_key);
-                        l->stats.dead_letters++;
+/* A tenant's run of the batch, items [from, to). */
+typedef struct run {
+        learner_t *l;
+        recall_batch_item_t *items;
+        item_t *its;
+        size_t from, to;
+        recall_listing_t *listings; /* found, by key */
+        size_t n_listings;
+        contact_t *contacts;
+        size_t n_contacts;
+} run_t;
+
+static int add_listing(void *opaque, const recall_listing_t *listing)
+{
+        run_t *r = opaque;
+
+        r->listings[r->n_listings++] = *listing;
+        return 0;
+}
+
+static const recall_listing_t *find_listing(const run_t *r, const char *key)
+{
+        for (size_t i = 0; i < r->n_listings; i++)
+                if (!strcmp(r->listings[i].key, key))
+                        return &r->listings[i];
+        return NULL;
+}
+
+static contact_t *find_contact(run_t *r, const char *contact_id)
+{
+        for (size_t i = 0; i < r->n_contacts; i++)
+                if (!strcmp(r->contacts[i].contact_id, contact_id))
+                        return &r->contacts[i];
+        return NULL;
+}
+
+static int mark_fresh(void *opaque, const char *event_id)
+{
+        run_t *r = opaque;
+
+        /* only the first item of an id: a repeat in the same batch is a
+         * redelivery */
+        for (size_t i = r->from; i < r->to; i++) {
+                if (r->its[i].kind != ITEM_SKIP && r->items[i].verdict != RECALL_ITEM_DLQ &&
+                    !strcmp(r->its[i].key, event_id)) {
+                        r->its[i].fresh = 1;
+                        break;
+                }
+        }
+        return 0;
+}
+
+static int load_contact(void *opaque, const char *contact_id, const char *profile,
+                        const char *style)
+{
+        run_t *r = opaque;
+        contact_t *c = find_contact(r, contact_id);
+        json_t *doc;
+
+        if (!c)
+                return 0;
+        if (profile && (doc = json_loads(profile, 0, NULL))) {
+                c->profile = recall_profile_from_json(doc, NULL, 0);
+                json_decref(doc);
+        }
+        if (profile && !c->profile)
+                recall_log_error("profile of '%s' does not parse: starting a new one", contact_id);
+        if (style && (doc = json_loads(style, 0, NULL))) {
+                if (recall_style_from_json(doc, &c->style, NULL, 0)) {
+                        recall_log_error("style of '%s' does not parse: starting a new one",
+                                         contact_id);
+                        recall_style_init(&c->style);
+                }
+                json_decref(doc);
+        }
+        return 0;
+}
+
+static int set_last_outbound(void *opaque, const char *key, int64_t at_ms)
+{
+        run_t *r = opaque;
+        size_t i = (size_t)strtoul(key, NULL, 10);
+
+        if (i >= r->from && i < r->to)
+                r->its[i].last_out_ms = at_ms;
+        return 0;
+}
+
+/* Runs one bulk statement whose argument is doc (consumed). */
+static int bulk(json_t *doc, int (*call)(run_t *r, const char *json), run_t *r)
+{
+        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        int rc = text ? call(r, text) : RECALL_ENOMEM;
+
+        free(text);
+        json_decref(doc);
+        return rc;
+}
+
+static int call_listings(run_t *r, const char *json)
+{
+        return recall_store_listings_get(r->l->store, r->its[r->from].tenant_id, json,
+                                         add_listing, r);
+}
+
+static int call_events(run_t *r, const char *json)
+{
+        return recall_store_prefs_events_add(r->l->store, r->its[r->from].tenant_id, json,
+                                             mark_fresh, r);
+}
+
+static int call_contacts(run_t *r, const char *json)
+{
+        return recall_store_profiles_get(r->l->store, r->its[r->from].tenant_id, json,
+                                         load_contact, r);
+}
+
+static int call_outbounds(run_t *r, const char *json)
+{
+        return recall_store_last_outbounds(r->l->store, r->its[r->from].tenant_id, json,
+                                           set_last_outbound, r);
+}
+
+static int call_put(run_t *r, const char *json)
+{
+        return recall_store_profiles_put(r->l->store, r->its[r->from].tenant_id, json);
+}
+
+/* Reads what the run needs in four round trips: its listings (an event
+ * about a listing the tenant does not have is dead-lettered), which events
+ * are new (recording them), its contacts' profiles and styles, and the
+ * latest outbound message before each lead message. */
+static int run_load(run_t *r)
+{
+        json_t *keys = json_array(), *events = json_array(), *ids = json_array();
+        json_t *asks = json_array();
+        char key[24];
+        int rc = 0;
+
+        if (!keys || !events || !ids || !asks) {
+                json_decref(keys);
+                json_decref(events);
+                json_decref(ids);
+                json_decref(asks);
+                return RECALL_ENOMEM;
+        }
+        for (size_t i = r->from; i < r->to; i++)
+                if (r->its[i].kind == ITEM_PREFS && r->its[i].listing_key)
+                        json_array_append_new(keys, json_string(r->its[i].listing_key));
+        if (!(r->listings = calloc(json_array_size(keys) + 1, sizeof(*r->listings))) ||
+            (rc = bulk(keys, call_listings, r))) {
+                if (!r->listings)
+                        json_decref(keys);
+                json_decref(events);
+                json_decref(ids);
+                json_decref(asks);
+                return r->listings ? rc : RECALL_ENOMEM;
+        }
+        for (size_t i = r->from; i < r->to; i++) {
+                item_t *it = &r->its[i];
+
+                if (it->kind == ITEM_SKIP)
+                        continue;
+                if (it->kind == ITEM_PREFS && it->listing_key &&
+                    !(it->listing = find_listing(r, it->listing_key))) {
+                        r->items[i].verdict = RECALL_ITEM_DLQ;
+                        snprintf(r->items[i].reason, sizeof(r->items[i].reason),
+                                 "unknown_listing: '%.64s' is not in the inventory",
+                                 it->listing_key);
+                        r->l->stats.dead_letters++;
+                        continue;
+                }
+                json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:I}", "event_id", it->key,
+                                                        "contact_id", it->contact_id, "kind",
+                                                        it->kind == ITEM_PREFS ? it->what : "style",
+                                                        "at_ms", (json_int_t)it->at_ms));
+                if (!find_contact(r, it->contact_id)) {
+                        contact_t *c = &r->contacts[r->n_contacts++];
+
+                        c->contact_id = it->contact_id;
+                        recall_style_init(&c->style);
+                        json_array_append_new(ids, json_string(it->contact_id));
+                }
+                if (it->kind == ITEM_MESSAGE && recall_inbound_from_lead(&it->msg)) {
+                        snprintf(key, sizeof(key), "%zu", i);
+                        json_array_append_new(asks, json_pack("{s:s, s:s, s:I}", "key", key,
+                                                              "contact_id", it->contact_id,
+                                                              "before_ms", (json_int_t)it->at_ms));
+                }
+        }
+        if ((rc = bulk(events, call_events, r)) || (rc = bulk(ids, call_contacts, r))) {
+                json_decref(asks);
+                return rc;
+        }
+        return bulk(asks, call_outbounds, r);
+}
+
+/* Applies one item to its contact, in memory. */
+static int run_apply(run_t *r, item_t *it, const recall_profile_weights_t *w)
+{
+        contact_t *c = find_contact(r, it->contact_id);
+        json_t *changed = NULL, *snapshot;
+        int rc;
+
+        if (it->kind == ITEM_MESSAGE) {
+                if (!it->fresh) {
+                        r->l->stats.duplicates++;
                         return 0;
                 }
-                if (rc)
-                        return rc;
-        }
-        if ((rc = recall_store_prefs_event_add(l->store, it->tenant_id, it->event_id,
-                                               it->contact_id, it->what, it->at_ms, &fresh)) ||
-            (rc = recall_store_profile_get(l->store, it->tenant_id, it->contact_id, &stored,
-                                           &style)))
-                return rc;
-        rc = RECALL_ENOMEM;
-        if (stored) {
-                if (!(doc = json_loads(stored, 0, NULL)) ||
-                    !(p = recall_profile_from_json(doc, NULL, 0))) {
-                        recall_log_error("profile of '%s:%s' does not parse: starting a new one",
-                                         it->tenant_id, it->contact_id);
-                }
-        }
-        if (!p && !(p = recall_profile_new()))
-                goto out;
-        if (fresh) {
-                rc = it->listing_key
-                             ? recall_profile_observe(p, w, it->what, &listing, it->at_ms, &changed)
-                             : recall_profile_state(p, it->stated, it->at_ms, &changed);
-                if (rc)
-                        goto out;
-                rc = RECALL_ENOMEM;
-                if (!(snapshot = recall_profile_to_json(p)) ||
-                    !(text = json_dumps(snapshot, JSON_COMPACT | JSON_PRESERVE_ORDER)))
-                        goto out;
-                if ((rc = recall_store_profile_put(l->store, it->tenant_id, it->contact_id, text,
-                                                   NULL)))
-                        goto out;
-                l->stats.events++;
-        } else {
-                l->stats.duplicates++;
-                if (!(snapshot = recall_profile_to_json(p)))
-                        goto out;
-        }
-        rc = (it->output = updated_payload(it, snapshot, changed)) ? 0 : RECALL_ENOMEM;
-        changed = NULL; /* consumed by updated_payload */
-out:
-        json_decref(changed);
-        json_decref(snapshot);
-        json_decref(doc);
-        recall_profile_destroy(p);
-        free(text);
-        free(stored);
-        free(style);
-        return rc;
-}
-
-/* Learns the style from one message of the contact. */
-static int apply_message(learner_t *l, item_t *it)
-{
-        char event_id[RECALL_ID_MAX + 8], *profile = NULL, *stored = NULL, *text = NULL;
-        recall_style_t style;
-        int64_t last_out_ms = 0;
-        json_t *doc = NULL;
-        int fresh, rc;
-
-        snprintf(event_id, sizeof(event_id), "st-%s", it->msg.message_id);
-        if ((rc = recall_store_prefs_event_add(l->store, it->tenant_id, event_id, it->contact_id,
-                                               "style", it->msg.at_ms, &fresh)))
-                return rc;
-        if (!fresh) {
-                l->stats.duplicates++;
+                if (it->last_out_ms > 0)
+                        recall_style_observe(&c->style, "outbound", "", it->msg.message_type,
+                                             it->last_out_ms, 0);
+                recall_style_observe(&c->style,
+                                     recall_inbound_from_lead(&it->msg) ? "inbound" : "outbound",
+                                     it->msg.body, it->msg.message_type, it->msg.at_ms, 0);
+                c->style_dirty = 1;
+                if (recall_inbound_from_lead(&it->msg))
+                        r->l->stats.messages++;
                 return 0;
         }
-        if ((rc = recall_store_profile_get(l->store, it->tenant_id, it->contact_id, &profile,
-                                           &stored)))
-                return rc;
-        recall_style_init(&style);
-        if (stored && (!(doc = json_loads(stored, 0, NULL)) ||
-                       recall_style_from_json(doc, &style, NULL, 0))) {
-                recall_log_error("style of '%s:%s' does not parse: starting a new one",
-                                 it->tenant_id, it->contact_id);
-                recall_style_init(&style);
+        if (!c->profile && !(c->profile = recall_profile_new()))
+                return RECALL_ENOMEM;
+        if (it->fresh) {
+                rc = it->listing ? recall_profile_observe(c->profile, w, it->what, it->listing,
+                                                          it->at_ms, &changed)
+                                 : recall_profile_state(c->profile, it->stated, it->at_ms, &changed);
+                if (rc)
+                        return rc;
+                c->profile_dirty = 1;
+                r->l->stats.events++;
+        } else {
+                r->l->stats.duplicates++;
         }
-        /* our own replies are not on messages.inbound: the latest one
-         * before this message comes from the conversation in the store */
-        if (recall_inbound_from_lead(&it->msg) &&
-            (rc = recall_store_last_outbound(l->store, it->tenant_id, it->contact_id,
-                                             it->msg.at_ms, &last_out_ms)))
-                goto out;
-        if (last_out_ms > 0)
-                recall_style_observe(&style, "outbound", "", it->msg.message_type, last_out_ms, 0);
-        recall_style_observe(&style, recall_inbound_from_lead(&it->msg) ? "inbound" : "outbound",
-                             it->msg.body, it->msg.message_type, it->msg.at_ms, 0);
-        json_decref(doc);
-        rc = RECALL_ENOMEM;
-        if (!(doc = recall_style_to_json(&style)) ||
-            !(text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)))
-                goto out;
-        if ((rc = recall_store_profile_put(l->store, it->tenant_id, it->contact_id, NULL, text)))
-                goto out;
-        if (recall_inbound_from_lead(&it->msg))
-                l->stats.messages++;
-out:
-        json_decref(doc);
-        free(text);
-        free(profile);
-        free(stored);
-        return rc;
+        if (!(snapshot = recall_profile_to_json(c->profile))) {
+                json_decref(changed);
+                return RECALL_ENOMEM;
+        }
+        it->output = updated_payload(it, snapshot, changed); /* consumes changed */
+        json_decref(snapshot);
+        return it->output ? 0 : RECALL_ENOMEM;
 }
 
-static int apply_all(learner_t *l, recall_batch_item_t *items, item_t *its, size_t n)
+/* Writes the run's changed profiles and styles in one statement. */
+static int run_store(run_t *r)
+{
+        json_t *rows = json_array();
+
+        if (!rows)
+                return RECALL_ENOMEM;
+        for (size_t i = 0; i < r->n_contacts; i++) {
+                contact_t *c = &r->contacts[i];
+
+                if (!c->profile_dirty && !c->style_dirty)
+                        continue;
+                json_array_append_new(rows, json_pack("{s:s, s:o, s:o}", "contact_id", c->contact_id,
+                                                      "profile", c->profile_dirty ? recall_profile_to_json(c->profile) : json_null(),
+                                                      "style", c->style_dirty ? recall_style_to_json(&c->style) : json_null()));
+        }
+        if (!json_array_size(rows)) {
+                json_decref(rows);
+                return 0;
+        }
+        return bulk(rows, call_put, r);
+}
+
+static void run_release(run_t *r)
+{
+        for (size_t i = 0; i < r->n_contacts; i++)
+                recall_profile_destroy(r->contacts[i].profile);
+        free(r->contacts);
+        free(r->listings);
+}
+
+/* One tenant's run: load, apply in order, store. */
+static int apply_run(learner_t *l, recall_batch_item_t *items, item_t *its, size_t from,
+                     size_t to)
 {
         const recall_profile_weights_t *w = NULL;
-        const char *current = NULL;
-        int rc, known = 0;
+        run_t r = {.l = l, .items = items, .its = its, .from = from, .to = to};
+        int rc = 0;
 
-        if ((rc = recall_store_begin(l->store)))
+        if ((rc = recall_store_set_tenant(l->store, its[from].tenant_id)))
                 return rc;
-        for (size_t i = 0; i < n; i++) {
-                item_t *it = &its[i];
-
-                if (it->kind == ITEM_SKIP || items[i].verdict == RECALL_ITEM_DLQ)
-                        continue;
-                if (!current || strcmp(current, it->tenant_id)) {
-                        current = it->tenant_id;
-                        if ((rc = recall_store_set_tenant(l->store, current)))
-                                goto fail;
-                        rc = tenant_weights(l, current, &w);
-                        if (rc && rc != RECALL_ENOTFOUND)
-                                goto fail;
-                        known = !rc;
-                }
-                if (!known) {
-                        if (it->kind == ITEM_PREFS) {
+        rc = tenant_weights(l, its[from].tenant_id, &w);
+        if (rc == RECALL_ENOTFOUND) {
+                for (size_t i = from; i < to; i++) {
+                        if (its[i].kind == ITEM_PREFS) {
                                 items[i].verdict = RECALL_ITEM_DLQ;
                                 snprintf(items[i].reason, sizeof(items[i].reason),
-                                         "unknown_tenant: '%s' is not registered", it->tenant_id);
+                                         "unknown_tenant: '%s' is not registered", its[i].tenant_id);
                                 l->stats.dead_letters++;
                         } else {
                                 l->stats.skipped++;
                         }
+                }
+                return 0;
+        }
+        if (rc)
+                return rc;
+        if (!(r.contacts = calloc(to - from, sizeof(*r.contacts))))
+                return RECALL_ENOMEM;
+        if (!(rc = run_load(&r))) {
+                for (size_t i = from; i < to && !rc; i++)
+                        if (its[i].kind != ITEM_SKIP && items[i].verdict != RECALL_ITEM_DLQ)
+                                rc = run_apply(&r, &its[i], w);
+        }
+        if (!rc)
+                rc = run_store(&r);
+        run_release(&r);
+        return rc;
+}
+
+/* One transaction for the batch, one run per stretch of one tenant. */
+static int apply_all(learner_t *l, recall_batch_item_t *items, item_t *its, size_t n)
+{
+        size_t from = 0, to;
+        int rc;
+
+        if ((rc = recall_store_begin(l->store)))
+                return rc;
+        while (from < n) {
+                if (its[from].kind == ITEM_SKIP || items[from].verdict == RECALL_ITEM_DLQ) {
+                        from++;
                         continue;
                 }
-                rc = it->kind == ITEM_PREFS ? apply_prefs(l, &items[i], it, w)
-                                            : apply_message(l, it);
-                if (rc)
+                for (to = from + 1; to < n; to++)
+                        if (its[to].kind != ITEM_SKIP && items[to].verdict != RECALL_ITEM_DLQ &&
+                            strcmp(its[to].tenant_id, its[from].tenant_id))
+                                break;
+                if ((rc = apply_run(l, items, its, from, to)))
                         goto fail;
+                from = to;
         }
         return recall_store_commit(l->store);
 fail:
