@@ -20,72 +20,6 @@
         " postal_code, latitude, longitude, features, stories, hoa_fee,"      \
         " building"
 
-/* Text of a count, or NULL (SQL NULL) when unknown. */
-static const char *count_param(int v, char *buf, size_t size)
-{
-        if (v < 0)
-                return NULL;
-        snprintf(buf, size, "%d", v);
-        return buf;
-}
-
-int recall_store_listing_upsert(recall_store_t *store, const char *tenant_id,
-                                const recall_listing_t *l, const char *doc_json)
-{
-        char price[24], beds[16], baths[16], sqft[16], lat[32], lon[32],
-                features[16], stories[16], hoa[16];
-        const char *params[18];
-        PGresult *res;
-        int rc;
-
-        if (!store || !tenant_id || !l || !doc_json)
-                return RECALL_EINVAL;
-        snprintf(price, sizeof(price), "%" PRId64, l->price);
-        snprintf(features, sizeof(features), "%" PRIu32, l->features);
-        if (l->has_geo) {
-                snprintf(lat, sizeof(lat), "%.17g", l->latitude);
-                snprintf(lon, sizeof(lon), "%.17g", l->longitude);
-        }
-        params[0] = tenant_id;
-        params[1] = l->key;
-        params[2] = l->status;
-        params[3] = l->active ? "t" : "f";
-        params[4] = price;
-        params[5] = count_param(l->beds, beds, sizeof(beds));
-        params[6] = count_param(l->baths, baths, sizeof(baths));
-        params[7] = count_param(l->sqft, sqft, sizeof(sqft));
-        params[8] = *l->type ? l->type : NULL;
-        params[9] = *l->city ? l->city : NULL;
-        params[10] = *l->postal_code ? l->postal_code : NULL;
-        params[11] = l->has_geo ? lat : NULL;
-        params[12] = l->has_geo ? lon : NULL;
-        params[13] = features;
-        params[14] = count_param(l->stories, stories, sizeof(stories));
-        params[15] = count_param(l->hoa_fee, hoa, sizeof(hoa));
-        params[16] = *l->building ? l->building : NULL;
-        params[17] = doc_json;
-        res = recall_store_params(
-                store,
-                "INSERT INTO listings (tenant_id, " LISTING_COLUMNS ", doc)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-                "         $14, $15, $16, $17, $18::jsonb)"
-                " ON CONFLICT (tenant_id, listing_key) DO UPDATE SET"
-                "  status = excluded.status, active = excluded.active,"
-                "  price = excluded.price, beds = excluded.beds,"
-                "  baths = excluded.baths, sqft = excluded.sqft,"
-                "  type = excluded.type, city = excluded.city,"
-                "  postal_code = excluded.postal_code,"
-                "  latitude = excluded.latitude, longitude = excluded.longitude,"
-                "  features = excluded.features, stories = excluded.stories,"
-                "  hoa_fee = excluded.hoa_fee, building = excluded.building,"
-                "  doc = excluded.doc, updated_at = now()",
-                18, params, &rc);
-        if (!res)
-                return rc;
-        PQclear(res);
-        return 0;
-}
-
 static int count_col(const PGresult *res, int row, int col)
 {
         return PQgetisnull(res, row, col) ? -1
@@ -121,6 +55,66 @@ static void listing_of_row(const PGresult *res, int row, recall_listing_t *out)
         out->stories = count_col(res, row, 13);
         out->hoa_fee = count_col(res, row, 14);
         text_col(res, row, 15, out->building, sizeof(out->building));
+}
+
+/* A count, or null when unknown. */
+static json_t *count_json(int v)
+{
+        return v < 0 ? json_null() : json_integer(v);
+}
+
+json_t *recall_store_listing_row(const recall_listing_t *l, json_t *doc)
+{
+        return json_pack("{s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:o, s:o, s:I,"
+                         " s:o, s:o, s:s?, s:O}",
+                         "listing_key", l->key, "status", l->status, "active", l->active,
+                         "price", (json_int_t)l->price, "beds", count_json(l->beds),
+                         "baths", count_json(l->baths), "sqft", count_json(l->sqft),
+                         "type", *l->type ? l->type : NULL,
+                         "city", *l->city ? l->city : NULL,
+                         "postal_code", *l->postal_code ? l->postal_code : NULL,
+                         "latitude", l->has_geo ? json_real(l->latitude) : json_null(),
+                         "longitude", l->has_geo ? json_real(l->longitude) : json_null(),
+                         "features", (json_int_t)l->features,
+                         "stories", count_json(l->stories), "hoa_fee", count_json(l->hoa_fee),
+                         "building", *l->building ? l->building : NULL, "doc", doc);
+}
+
+int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
+                                 const char *rows_json)
+{
+        const char *params[] = { tenant_id, rows_json };
+        PGresult *res;
+        int rc;
+
+        if (!store || !tenant_id || !rows_json)
+                return RECALL_EINVAL;
+        res = recall_store_params(
+                store,
+                "INSERT INTO listings (tenant_id, " LISTING_COLUMNS ", doc)"
+                " SELECT $1, r.listing_key, r.status, r.active, r.price, r.beds, r.baths,"
+                "  r.sqft, r.type, r.city, r.postal_code, r.latitude, r.longitude,"
+                "  r.features, r.stories, r.hoa_fee, r.building, r.doc"
+                " FROM jsonb_to_recordset($2::jsonb) AS r(listing_key text, status text,"
+                "  active boolean, price bigint, beds int, baths int, sqft int, type text,"
+                "  city text, postal_code text, latitude double precision,"
+                "  longitude double precision, features int, stories int, hoa_fee int,"
+                "  building text, doc jsonb)"
+                " ON CONFLICT (tenant_id, listing_key) DO UPDATE SET"
+                "  status = excluded.status, active = excluded.active,"
+                "  price = excluded.price, beds = excluded.beds,"
+                "  baths = excluded.baths, sqft = excluded.sqft,"
+                "  type = excluded.type, city = excluded.city,"
+                "  postal_code = excluded.postal_code,"
+                "  latitude = excluded.latitude, longitude = excluded.longitude,"
+                "  features = excluded.features, stories = excluded.stories,"
+                "  hoa_fee = excluded.hoa_fee, building = excluded.building,"
+                "  doc = excluded.doc, updated_at = now()",
+                2, params, &rc);
+        if (!res)
+                return rc;
+        PQclear(res);
+        return 0;
 }
 
 int recall_store_listings_each(recall_store_t *store, const char *tenant_id,

@@ -5,16 +5,21 @@
 #ifndef RECALL_LISTING_STORE_H
 #define RECALL_LISTING_STORE_H
 
+#include <jansson.h>
+
 #include "recall/listing.h"
 #include "recall/store.h"
 
-/* Inserts the listing, or updates it in place when the tenant has its
- * ListingKey already (updated_at = now()). doc_json is the row as imported
- * (a JSON object's text), kept in doc. RECALL_EINVAL for data the table
- * refuses (an unregistered tenant, a bad doc), RECALL_EIO for the
- * connection. */
-int recall_store_listing_upsert(recall_store_t *store, const char *tenant_id,
-                                const recall_listing_t *l, const char *doc_json);
+/* The row of l for recall_store_listings_upsert(): its columns and doc (the
+ * object as imported; a reference is taken). New reference, NULL when out
+ * of memory. */
+json_t *recall_store_listing_row(const recall_listing_t *l, json_t *doc);
+
+/* Upserts rows_json (a JSON array of recall_store_listing_row() objects)
+ * in one statement, inside the caller's transaction with the tenant set:
+ * a listing seen before is updated in place. */
+int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
+                                 const char *rows_json);
 
 /* Calls fn for each of the tenant's listings (only the active ones when
  * active_only), in listing_key order, from the calling thread. A non-zero

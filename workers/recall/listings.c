@@ -6,8 +6,8 @@
  * A record is read whole before it is judged (a CSV record may span lines
  * inside quotes) and remembers the line it starts on, so each bad record is
  * reported as FILE:LINE: reason and skipped while the rest import. Good
- * records are upserted in transactions of IMPORT_BATCH rows, the tenant set
- * in each, on the admin connection like `recall tenant`: a store failure
+ * records are upserted IMPORT_BATCH at a time, one statement and one
+ * transaction each (jsonb_to_recordset), the tenant set in each, on the admin connection like `recall tenant`: a store failure
  * stops the import, leaving the batches committed before it in place.
  *
  * generate prints the synthetic inventory of recall/listing_gen.h as RESO
@@ -160,36 +160,43 @@ static int next_record(reader_t *r, int csv)
 typedef struct import {
         recall_store_t *store;
         const char *tenant;
-        size_t in_batch;        /* rows of the open transaction */
+        json_t *rows;           /* the batch not yet written, as rows */
         long imported, skipped;
         int progress;           /* stderr is a terminal */
 } import_t;
 
+/* Writes the buffered rows in one statement and transaction. */
 static int batch_commit(import_t *im)
 {
+        size_t n = json_array_size(im->rows);
+        char *text;
         int rc;
 
-        if (!im->in_batch)
+        if (!n)
                 return 0;
-        if ((rc = recall_store_commit(im->store)))
+        if (!(text = json_dumps(im->rows, JSON_COMPACT)))
+                return RECALL_ENOMEM;
+        if (!(rc = recall_store_begin(im->store))) {
+                if ((rc = recall_store_set_tenant(im->store, im->tenant)) ||
+                    (rc = recall_store_listings_upsert(im->store, im->tenant, text)) ||
+                    (rc = recall_store_commit(im->store)))
+                        recall_store_rollback(im->store);
+        }
+        free(text);
+        if (rc)
                 return rc;
-        im->imported += (long)im->in_batch;
-        im->in_batch = 0;
+        im->imported += (long)n;
+        json_array_clear(im->rows);
         if (im->progress && (im->imported % PROGRESS_EVERY) == 0)
                 fprintf(stderr, "\r%ld imported...", im->imported);
         return 0;
 }
 
-static int add_row(import_t *im, const recall_listing_t *l, const char *doc)
+static int add_row(import_t *im, const recall_listing_t *l, json_t *doc)
 {
-        int rc;
-
-        if (!im->in_batch && ((rc = recall_store_begin(im->store)) ||
-                              (rc = recall_store_set_tenant(im->store, im->tenant))))
-                return rc;
-        if ((rc = recall_store_listing_upsert(im->store, im->tenant, l, doc)))
-                return rc;
-        if (++im->in_batch == IMPORT_BATCH)
+        if (json_array_append_new(im->rows, recall_store_listing_row(l, doc)))
+                return RECALL_ENOMEM;
+        if (json_array_size(im->rows) == IMPORT_BATCH)
                 return batch_commit(im);
         return 0;
 }
@@ -198,8 +205,7 @@ static int add_row(import_t *im, const recall_listing_t *l, const char *doc)
  * is returned (the import stops); a bad record is not an error. */
 static int import_record(import_t *im, reader_t *r, recall_listing_csv_t *csv)
 {
-        char reason[256], *dumped = NULL;
-        const char *doc = r->rec;
+        char reason[256];
         recall_listing_t l;
         json_error_t jerr;
         json_t *obj = NULL;
@@ -215,18 +221,13 @@ static int import_record(import_t *im, reader_t *r, recall_listing_csv_t *csv)
         }
         if (recall_listing_from_json(obj, &l, reason, sizeof(reason)))
                 goto bad;
-        /* a CSV record is stored as the object it was read as */
-        if (csv && !(doc = dumped = json_dumps(obj, JSON_COMPACT))) {
-                rc = RECALL_ENOMEM;
-                goto out;
-        }
-        rc = add_row(im, &l, doc);
+        /* stored as the object it was read as (a CSV record too) */
+        rc = add_row(im, &l, obj);
         goto out;
 bad:
         fprintf(stderr, "%s:%ld: %s\n", r->name, r->rec_line, reason);
         im->skipped++;
 out:
-        free(dumped);
         json_decref(obj);
         return rc;
 }
@@ -256,17 +257,20 @@ static int listings_import(recall_store_t *store, const char *prog,
                            const char *tenant, const char *path)
 {
         reader_t r = { .name = strcmp(path, "-") ? path : "<stdin>" };
-        import_t im = { .store = store, .tenant = tenant,
+        import_t im = { .store = store, .tenant = tenant, .rows = json_array(),
                         .progress = isatty(STDERR_FILENO) };
         recall_listing_csv_t *csv = NULL;
         char errstr[256];
         int code = 1, rc, c;
 
-        if (check_tenant(store, prog, tenant))
+        if (!im.rows || check_tenant(store, prog, tenant)) {
+                json_decref(im.rows);
                 return 1;
+        }
         r.fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
         if (!r.fp) {
                 fprintf(stderr, "%s: cannot open '%s': %s\n", prog, path, strerror(errno));
+                json_decref(im.rows);
                 return 1;
         }
         /* the first non-blank character tells JSON lines from CSV */
@@ -308,6 +312,7 @@ stopped:
         fprintf(stderr, "%s: stopped at %s:%ld; %ld imported before, %ld skipped\n", prog,
                 r.name, r.rec_line, im.imported, im.skipped);
 out:
+        json_decref(im.rows);
         recall_listing_csv_destroy(csv);
         free(r.buf);
         free(r.rec);
