@@ -97,3 +97,21 @@ void recall_cmdline_release(recall_cmdline_t *cl)
         cl->flags = NULL;
         cl->n_flags = 0;
 }
+
+int recall_cmdline_parse(recall_cmdline_t *cl, int argc, char **argv, const char *usage)
+{
+        for (int i = 1; i < argc; i++) {
+                int r;
+
+                if (!strcmp(argv[i], "--help")) {
+                        fputs(usage, stdout);
+                        return 0;
+                }
+                if ((r = recall_cmdline_opt(cl, argc, argv, &i)) < 0)
+                        return 2;
+                if (!r)
+                        return recall_cmdline_usage_error(cl->prog, "unexpected argument '%s'",
+                                                          argv[i]);
+        }
+        return -1;
+}

@@ -37,6 +37,12 @@ int recall_cmdline_value(const recall_cmdline_t *cl, int argc, char **argv,
 recall_config_t *recall_cmdline_load_config(const recall_cmdline_t *cl,
                                             int *exit_code);
 
+/* The whole command line of a program that takes only the common options
+ * (the workers): -1 to go on, 0 after printing usage for --help, 2 after a
+ * usage error. */
+int recall_cmdline_parse(recall_cmdline_t *cl, int argc, char **argv,
+                         const char *usage);
+
 /* Frees what recall_cmdline_opt allocated. */
 void recall_cmdline_release(recall_cmdline_t *cl);
 

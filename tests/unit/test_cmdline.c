@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,10 +84,36 @@ static void test_flags_win_over_environment(void **state)
         rmdir(dir);
 }
 
+/* A worker's whole command line: common options go on, --help stops with
+ * 0, anything else is a usage error (2). */
+static void test_parse(void **state)
+{
+        char *ok[] = {"w", "--data", "/tmp/x", "-X", "log.level=debug", NULL};
+        char *help[] = {"w", "--help", NULL};
+        char *bad[] = {"w", "--bogus", NULL};
+        char *missing[] = {"w", "--data", NULL};
+        recall_cmdline_t cl = {.prog = "w"};
+        FILE *saved = stdout;
+
+        (void)state;
+        assert_int_equal(recall_cmdline_parse(&cl, 5, ok, "usage\n"), -1);
+        assert_string_equal(cl.data_dir, "/tmp/x");
+        assert_int_equal(cl.n_flags, 1);
+        recall_cmdline_release(&cl);
+        stdout = fopen("/dev/null", "w");
+        assert_int_equal(recall_cmdline_parse(&cl, 2, help, "usage\n"), 0);
+        fclose(stdout);
+        stdout = saved;
+        assert_int_equal(recall_cmdline_parse(&cl, 2, bad, "usage\n"), 2);
+        assert_int_equal(recall_cmdline_parse(&cl, 2, missing, "usage\n"), 2);
+        recall_cmdline_release(&cl);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_common_options),
+                cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_missing_value),
                 cmocka_unit_test(test_flags_win_over_environment),
         };

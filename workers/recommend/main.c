@@ -12,6 +12,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/signals.h"
 #include "recall/store.h"
 
 #define GROUP_ID "recall-recommend"
@@ -26,30 +27,6 @@ static const char usage[] =
         "Inventories are held in memory and reloaded when the tenant's listings\n"
         "change. Poison requests go to recommend.request.dlq. Finds the stack like\n"
         "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
-
-static void on_signal(int sig)
-{
-        if (!run)
-                _exit(128 + sig); /* second signal: stop at once */
-        run = 0;
-}
-
-static int parse_args(recall_cmdline_t *cl, int argc, char **argv)
-{
-        for (int i = 1; i < argc; i++) {
-                int r;
-
-                if (!strcmp(argv[i], "--help")) {
-                        fputs(usage, stdout);
-                        return 0;
-                }
-                if ((r = recall_cmdline_opt(cl, argc, argv, &i)) < 0)
-                        return 2;
-                if (!r)
-                        return recall_cmdline_usage_error(cl->prog, "unexpected argument '%s'", argv[i]);
-        }
-        return -1;
-}
 
 static void log_stats(const recommender_t *r, const recall_consumer_t *consumer)
 {
@@ -79,7 +56,7 @@ int main(int argc, char **argv)
         int code, rc;
 
         recall_log_init(cl.prog, RECALL_LOG_INFO);
-        if ((code = parse_args(&cl, argc, argv)) >= 0)
+        if ((code = recall_cmdline_parse(&cl, argc, argv, usage)) >= 0)
                 goto out;
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
@@ -100,9 +77,7 @@ int main(int argc, char **argv)
         if (!(r = recommender_new(cfg, store, listen, producer)))
                 goto out;
 
-        signal(SIGPIPE, SIG_IGN); /* a dead peer is an error return, not a death */
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        recall_signals_catch(&run);
         recall_log_info("consuming 'recommend.request' in group '%s'", GROUP_ID);
         rc = recall_consumer_run(consumer, recommender_batch, r, &run);
         if (rc)

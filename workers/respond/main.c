@@ -14,6 +14,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/signals.h"
 #include "recall/secret.h"
 #include "recall/store.h"
 #include "recall/time.h"
@@ -34,30 +35,6 @@ static const char usage[] =
         "requests go to respond.request.dlq. Finds the stack like every recall\n"
         "command (see 'recall config'); claude.* settings tune the API client.\n\n"
         "options:\n" RECALL_CMDLINE_HELP;
-
-static void on_signal(int sig)
-{
-        if (!run)
-                _exit(128 + sig); /* second signal: stop at once */
-        run = 0;
-}
-
-static int parse_args(recall_cmdline_t *cl, int argc, char **argv)
-{
-        for (int i = 1; i < argc; i++) {
-                int r;
-
-                if (!strcmp(argv[i], "--help")) {
-                        fputs(usage, stdout);
-                        return 0;
-                }
-                if ((r = recall_cmdline_opt(cl, argc, argv, &i)) < 0)
-                        return 2;
-                if (!r)
-                        return recall_cmdline_usage_error(cl->prog, "unexpected argument '%s'", argv[i]);
-        }
-        return -1;
-}
 
 /* The master key, or NULL (every tenant answered offline). */
 static const recall_secret_key_t *load_key(const recall_config_t *cfg, recall_secret_key_t *key)
@@ -182,7 +159,7 @@ int main(int argc, char **argv)
         int code, rc;
 
         recall_log_init(cl.prog, RECALL_LOG_INFO);
-        if ((code = parse_args(&cl, argc, argv)) >= 0)
+        if ((code = recall_cmdline_parse(&cl, argc, argv, usage)) >= 0)
                 goto out;
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
@@ -221,9 +198,7 @@ int main(int argc, char **argv)
                 goto out;
         recall_consumer_set_revoke_cb(consumer, respond_on_revoke, r);
 
-        signal(SIGPIPE, SIG_IGN); /* a dead peer is an error return, not a death */
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        recall_signals_catch(&run);
         recall_log_info("consuming 'respond.request' in group '%s', Claude at '%s'", GROUP_ID,
                         opts.base_url);
         rc = serve(r, consumer, cfg);
