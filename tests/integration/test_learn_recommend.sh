@@ -58,6 +58,12 @@ mem=$("$RECALL" memory get --tenant t1 --contact ana --json)
 expect_eq "memory shows the dismissal" "[\"$miss\"]" "$(jq -c .preferences.dismissed <<<"$mem")"
 expect_eq "memory shows the style" 1 "$(jq .style.messages <<<"$mem")"
 
+# the lead's hours are local: the CRM's dateAdded carries its offset
+printf '{"type":"InboundMessage","locationId":"t1","contactId":"tz","messageId":"tz-1","body":"hi there","messageType":"SMS","direction":"inbound","dateAdded":"2026-11-21T07:30:00-08:00"}\n' |
+        produce messages.inbound t1:tz
+wait_for 30 "tz's style" 'test "$("$RECALL" memory get --tenant t1 --contact tz --json | jq .style.messages)" = 1'
+expect_eq "active at 7 local time" 1 "$("$RECALL" memory get --tenant t1 --contact tz --json | jq '.style.hours[7]')"
+
 # --- poison events -------------------------------------------------------------
 prefs ana ev-4 bogus "$save_key"
 prefs ana ev-5 save NO-SUCH-LISTING

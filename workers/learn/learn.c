@@ -62,6 +62,7 @@ typedef struct item {
         const recall_listing_t *listing; /* the event's, in its run */
         int fresh;              /* the event was not applied before */
         int64_t last_out_ms;    /* newest outbound before a lead message */
+        int utc_offset;         /* minutes, from the message's dateAdded */
         char *output;           /* the prefs.updated payload to produce */
 } item_t;
 
@@ -149,6 +150,24 @@ static const char *id_field(const json_t *doc, const char *key, char *reason, si
         return json_string_value(v);
 }
 
+/* The UTC offset in minutes an ISO-8601 time was written with ("...-08:00"
+ * is -480; "Z" or none is 0): a lead's CRM writes local times, which is
+ * the best hint of the lead's hours there is. */
+static int utc_offset_of(const char *iso)
+{
+        size_t len = iso ? strlen(iso) : 0;
+        const char *z;
+        int h, m;
+
+        if (len < 6)
+                return 0;
+        z = iso + len - 6;
+        if ((z[0] != '+' && z[0] != '-') || z[3] != ':' || sscanf(z + 1, "%2d:%2d", &h, &m) != 2 ||
+            h > 18 || m > 59)
+                return 0;
+        return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
+}
+
 /* A prefs.update into it; 0 or RECALL_EINVAL with the reason. */
 static int parse_prefs(item_t *it, char *reason, size_t size)
 {
@@ -207,6 +226,8 @@ static void parse_item(learner_t *l, recall_batch_item_t *bi, item_t *it)
                         it->tenant_id = it->msg.tenant_id;
                         it->contact_id = it->msg.contact_id;
                         it->at_ms = it->msg.at_ms;
+                        it->utc_offset = utc_offset_of(
+                                json_string_value(json_object_get(it->doc, "dateAdded")));
                         snprintf(it->key, sizeof(it->key), "st-%s", it->msg.message_id);
                 } else {
                         l->stats.skipped++;
@@ -508,7 +529,8 @@ static int run_apply(run_t *r, item_t *it, const recall_profile_weights_t *w)
                                              it->last_out_ms, 0);
                 recall_style_observe(&c->style,
                                      recall_inbound_from_lead(&it->msg) ? "inbound" : "outbound",
-                                     it->msg.body, it->msg.message_type, it->msg.at_ms, 0);
+                                     it->msg.body, it->msg.message_type, it->msg.at_ms,
+                                     it->utc_offset);
                 c->style_dirty = 1;
                 if (recall_inbound_from_lead(&it->msg))
                         r->l->stats.messages++;
