@@ -115,3 +115,22 @@ int recall_cmdline_parse(recall_cmdline_t *cl, int argc, char **argv, const char
         }
         return -1;
 }
+
+recall_config_t *recall_cmdline_worker_config(recall_cmdline_t *cl, int argc, char **argv,
+                                              const char *usage, int *exit_code)
+{
+        recall_config_t *cfg;
+
+        if ((*exit_code = recall_cmdline_parse(cl, argc, argv, usage)) >= 0 ||
+            !(cfg = recall_cmdline_load_config(cl, exit_code)))
+                return NULL;
+        if (!*recall_config_get(cfg, "kafka.brokers") || !*recall_config_get(cfg, "pg.dsn")) {
+                recall_log_error("no stack configured: start it with 'recall up' or set "
+                                 "RECALL_KAFKA_BROKERS and RECALL_PG_DSN (RECALL_REDIS_URL "
+                                 "for the cache)");
+                recall_config_destroy(cfg);
+                *exit_code = 1;
+                return NULL;
+        }
+        return cfg;
+}

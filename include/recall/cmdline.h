@@ -43,6 +43,15 @@ recall_config_t *recall_cmdline_load_config(const recall_cmdline_t *cl,
 int recall_cmdline_parse(recall_cmdline_t *cl, int argc, char **argv,
                          const char *usage);
 
+/* A worker's start: recall_cmdline_parse(), then the config
+ * (recall_cmdline_load_config) and the check that a stack is configured
+ * (kafka.brokers and pg.dsn; it logs what to do when not). The config (the
+ * caller destroys it), or NULL with *exit_code 0 after --help, 2 after a
+ * usage error, 1 otherwise. */
+recall_config_t *recall_cmdline_worker_config(recall_cmdline_t *cl, int argc,
+                                              char **argv, const char *usage,
+                                              int *exit_code);
+
 /* Frees what recall_cmdline_opt allocated. */
 void recall_cmdline_release(recall_cmdline_t *cl);
 

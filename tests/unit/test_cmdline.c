@@ -109,11 +109,38 @@ static void test_parse(void **state)
         recall_cmdline_release(&cl);
 }
 
+/* A worker starts only with a stack to talk to. */
+static void test_worker_config(void **state)
+{
+        char *argv[] = {"w", "--data", "/nonexistent/recall-home", NULL};
+        recall_cmdline_t cl = {.prog = "w"};
+        recall_config_t *cfg;
+        int code = -1;
+
+        (void)state;
+        unsetenv("RECALL_KAFKA_BROKERS");
+        unsetenv("RECALL_PG_DSN");
+        unsetenv("RECALL_CONFIG");
+        assert_null(recall_cmdline_worker_config(&cl, 3, argv, "usage\n", &code));
+        assert_int_equal(code, 1);
+        recall_cmdline_release(&cl);
+        setenv("RECALL_KAFKA_BROKERS", "127.0.0.1:9092", 1);
+        setenv("RECALL_PG_DSN", "host=/tmp", 1);
+        cfg = recall_cmdline_worker_config(&cl, 3, argv, "usage\n", &code);
+        assert_non_null(cfg);
+        assert_string_equal(recall_config_get(cfg, "kafka.brokers"), "127.0.0.1:9092");
+        recall_config_destroy(cfg);
+        recall_cmdline_release(&cl);
+        unsetenv("RECALL_KAFKA_BROKERS");
+        unsetenv("RECALL_PG_DSN");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_common_options),
                 cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_worker_config),
                 cmocka_unit_test(test_missing_value),
                 cmocka_unit_test(test_flags_win_over_environment),
         };

@@ -58,16 +58,9 @@ int main(int argc, char **argv)
         int code, rc;
 
         recall_log_init(cl.prog, RECALL_LOG_INFO);
-        if ((code = recall_cmdline_parse(&cl, argc, argv, usage)) >= 0)
-                goto out;
-        if (!(cfg = recall_cmdline_load_config(&cl, &code)))
+        if (!(cfg = recall_cmdline_worker_config(&cl, argc, argv, usage, &code)))
                 goto out;
         code = 1;
-        if (!*recall_config_get(cfg, "kafka.brokers") || !*recall_config_get(cfg, "pg.dsn")) {
-                recall_log_error("no stack configured: start it with 'recall up' or set "
-                                 "RECALL_KAFKA_BROKERS and RECALL_PG_DSN");
-                goto out;
-        }
         if (!(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr))) ||
             !(producer = recall_producer_new(cfg, errstr, sizeof(errstr))) ||
             !(consumer = recall_consumer_new(cfg, GROUP_ID, topics, 2, producer, errstr,

@@ -60,16 +60,9 @@ int main(int argc, char **argv)
         int code, rc;
 
         recall_log_init(cl.prog, RECALL_LOG_INFO);
-        if ((code = recall_cmdline_parse(&cl, argc, argv, usage)) >= 0)
-                goto out;
-        if (!(cfg = recall_cmdline_load_config(&cl, &code)))
+        if (!(cfg = recall_cmdline_worker_config(&cl, argc, argv, usage, &code)))
                 goto out;
         code = 1;
-        if (!*recall_config_get(cfg, "kafka.brokers") || !*recall_config_get(cfg, "pg.dsn")) {
-                recall_log_error("no stack configured: start it with 'recall up' or set "
-                                 "RECALL_KAFKA_BROKERS, RECALL_PG_DSN and RECALL_REDIS_URL");
-                goto out;
-        }
         if (!(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr)))) {
                 recall_log_error("%s", errstr);
                 goto out;

@@ -159,16 +159,9 @@ int main(int argc, char **argv)
         int code, rc;
 
         recall_log_init(cl.prog, RECALL_LOG_INFO);
-        if ((code = recall_cmdline_parse(&cl, argc, argv, usage)) >= 0)
-                goto out;
-        if (!(cfg = recall_cmdline_load_config(&cl, &code)))
+        if (!(cfg = recall_cmdline_worker_config(&cl, argc, argv, usage, &code)))
                 goto out;
         code = 1;
-        if (!*recall_config_get(cfg, "kafka.brokers") || !*recall_config_get(cfg, "pg.dsn")) {
-                recall_log_error("no stack configured: start it with 'recall up' or set "
-                                 "RECALL_KAFKA_BROKERS, RECALL_PG_DSN and RECALL_REDIS_URL");
-                goto out;
-        }
         if (recall_secret_global_init() || recall_claude_global_init()) {
                 recall_log_error("cannot initialise libsodium or libcurl");
                 goto out;
