@@ -24,9 +24,15 @@ const char *recall_cli_require(const recall_config_t *cfg, const char *key,
         return NULL;
 }
 
-const char *recall_cli_admin_dsn(const recall_config_t *cfg, const char *prog)
+recall_store_t *recall_cli_admin_store(const recall_config_t *cfg, const char *prog)
 {
         const char *dsn = recall_config_get(cfg, "pg.admin_dsn");
+        recall_store_t *store;
+        char errstr[512];
 
-        return *dsn ? dsn : recall_cli_require(cfg, "pg.dsn", prog);
+        if (!*dsn && !(dsn = recall_cli_require(cfg, "pg.dsn", prog)))
+                return NULL;
+        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr))))
+                fprintf(stderr, "%s: %s\n", prog, errstr);
+        return store;
 }

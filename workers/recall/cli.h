@@ -12,6 +12,7 @@
 
 #include "recall/cmdline.h"
 #include "recall/kafka.h"
+#include "recall/store.h"
 
 int recall_cli_up(int argc, char **argv);
 int recall_cli_broker(int argc, char **argv);
@@ -36,8 +37,10 @@ int recall_cli_listings(int argc, char **argv);
 const char *recall_cli_require(const recall_config_t *cfg, const char *key,
                                const char *prog);
 
-/* pg.admin_dsn, else pg.dsn; NULL after printing the error. */
-const char *recall_cli_admin_dsn(const recall_config_t *cfg, const char *prog);
+/* A store connection on pg.admin_dsn, else pg.dsn (tenant administration
+ * sees every tenant); NULL after printing why. The caller destroys it. */
+recall_store_t *recall_cli_admin_store(const recall_config_t *cfg,
+                                       const char *prog);
 
 /* An InboundMessage (or, with outbound, an OutboundMessage an agent sent by
  * hand) as the CRM's webhook would produce it. */

@@ -136,7 +136,7 @@ int recall_cli_demo(int argc, char **argv)
         recall_producer_t *producer = NULL;
         recall_store_t *admin = NULL, *store = NULL;
         recall_cache_t *cache = NULL;
-        const char *wait_arg = "120", *dsn;
+        const char *wait_arg = "120";
         char errstr[512], id[RECALL_ID_MAX + 1], mid[RECALL_ID_MAX + 1];
         long long run_id = recall_time_now_ms();
         int code = 2, r, wait_s;
@@ -165,11 +165,10 @@ int recall_cli_demo(int argc, char **argv)
         if (!(cfg = wait_ready(&cl, wait_s, &code)))
                 goto out;
         code = 1;
-        if (!(dsn = recall_cli_admin_dsn(cfg, cl.prog)) ||
-            !recall_cli_require(cfg, "kafka.brokers", cl.prog))
+        if (!recall_cli_require(cfg, "kafka.brokers", cl.prog) ||
+            !(admin = recall_cli_admin_store(cfg, cl.prog)))
                 goto out;
-        if (!(admin = recall_store_new(dsn, errstr, sizeof(errstr))) ||
-            !(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr))) ||
+        if (!(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr))) ||
             !(producer = recall_producer_new(cfg, errstr, sizeof(errstr)))) {
                 fprintf(stderr, "%s: %s\n", cl.prog, errstr);
                 goto out;

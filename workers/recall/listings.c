@@ -502,8 +502,7 @@ int recall_cli_listings(int argc, char **argv)
         unsigned long long count = 0, seed = 1;
         recall_config_t *cfg = NULL;
         recall_store_t *store = NULL;
-        const char *dsn, *usage = usage_all, *city;
-        char errstr[512];
+        const char *usage = usage_all, *city;
         int code = 2, r;
 
         if (argc > 1 && argv[1][0] != '-') {
@@ -577,12 +576,8 @@ int recall_cli_listings(int argc, char **argv)
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
         code = 1;
-        if (!(dsn = recall_cli_admin_dsn(cfg, cl.prog)))
+        if (!(store = recall_cli_admin_store(cfg, cl.prog)))
                 goto out;
-        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "%s: %s\n", cl.prog, errstr);
-                goto out;
-        }
         if (!strcmp(a.action, "import"))
                 code = listings_import(store, cl.prog, a.tenant, a.file);
         else if (!strcmp(a.action, "show"))

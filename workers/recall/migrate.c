@@ -18,7 +18,6 @@ int recall_cli_migrate(int argc, char **argv)
         recall_config_t *cfg = NULL;
         recall_store_t *store = NULL;
         char errstr[512];
-        const char *dsn;
         int applied = 0, code = 1, r;
 
         for (int i = 1; i < argc; i++) {
@@ -38,12 +37,8 @@ int recall_cli_migrate(int argc, char **argv)
         }
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
-        if (!(dsn = recall_cli_admin_dsn(cfg, cl.prog)))
+        if (!(store = recall_cli_admin_store(cfg, cl.prog)))
                 goto out;
-        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "%s: %s\n", cl.prog, errstr);
-                goto out;
-        }
         if (recall_store_migrate(store, &applied, errstr, sizeof(errstr))) {
                 fprintf(stderr, "%s: %s\n", cl.prog, errstr);
                 goto out;

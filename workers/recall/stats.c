@@ -55,11 +55,10 @@ static int print_row(void *opaque, const recall_variant_stats_t *s)
 int recall_cli_stats(int argc, char **argv)
 {
         recall_cmdline_t cl = {.prog = "recall stats"};
-        const char *what = NULL, *tenant = NULL, *dsn;
+        const char *what = NULL, *tenant = NULL;
         recall_config_t *cfg = NULL;
         recall_store_t *store = NULL;
         json_t *list = NULL;
-        char errstr[512];
         int code = 2, json = 0, r;
 
         for (int i = 1; i < argc; i++) {
@@ -101,12 +100,8 @@ int recall_cli_stats(int argc, char **argv)
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
         code = 1;
-        if (!(dsn = recall_cli_admin_dsn(cfg, cl.prog)))
+        if (!(store = recall_cli_admin_store(cfg, cl.prog)))
                 goto out;
-        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "%s: %s\n", cl.prog, errstr);
-                goto out;
-        }
         if (json)
                 list = json_array();
         else

@@ -557,8 +557,6 @@ int recall_cli_tenant(int argc, char **argv)
         tenant_args_t a = {0};
         recall_config_t *cfg = NULL;
         recall_store_t *store = NULL;
-        const char *dsn;
-        char errstr[512];
         int code = 2, r;
 
         for (int i = 1; i < argc; i++) {
@@ -598,12 +596,8 @@ int recall_cli_tenant(int argc, char **argv)
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))
                 goto out;
         code = 1;
-        if (!(dsn = recall_cli_admin_dsn(cfg, cl.prog)))
+        if (!(store = recall_cli_admin_store(cfg, cl.prog)))
                 goto out;
-        if (!(store = recall_store_new(dsn, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "%s: %s\n", cl.prog, errstr);
-                goto out;
-        }
         if (!strcmp(a.action, "add"))
                 code = tenant_add(store, &a);
         else if (!strcmp(a.action, "set"))
