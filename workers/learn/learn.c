@@ -311,6 +311,8 @@ static char *updated_payload(const item_t *it, const json_t *profile, json_t *ch
 typedef struct contact {
         const char *contact_id;
         recall_profile_t *profile; /* NULL until needed */
+        json_t *snapshot;          /* profile's JSON form after its latest
+                                      event (owned), for the write-back */
         recall_style_t style;
         int profile_dirty, style_dirty;
 } contact_t;
@@ -554,7 +556,8 @@ static int run_apply(run_t *r, item_t *it, const recall_profile_weights_t *w)
                 return RECALL_ENOMEM;
         }
         it->output = updated_payload(it, snapshot, changed); /* consumes changed */
-        json_decref(snapshot);
+        json_decref(c->snapshot);
+        c->snapshot = snapshot; /* what run_store writes, if it changed */
         return it->output ? 0 : RECALL_ENOMEM;
 }
 
@@ -571,7 +574,7 @@ static int run_store(run_t *r)
                 if (!c->profile_dirty && !c->style_dirty)
                         continue;
                 json_array_append_new(rows, json_pack("{s:s, s:o, s:o}", "contact_id", c->contact_id,
-                                                      "profile", c->profile_dirty ? recall_profile_to_json(c->profile) : json_null(),
+                                                      "profile", c->profile_dirty ? json_incref(c->snapshot) : json_null(),
                                                       "style", c->style_dirty ? recall_style_to_json(&c->style) : json_null()));
         }
         if (!json_array_size(rows)) {
@@ -583,8 +586,10 @@ static int run_store(run_t *r)
 
 static void run_release(run_t *r)
 {
-        for (size_t i = 0; i < r->n_contacts; i++)
+        for (size_t i = 0; i < r->n_contacts; i++) {
                 recall_profile_destroy(r->contacts[i].profile);
+                json_decref(r->contacts[i].snapshot);
+        }
         free(r->contacts);
         free(r->listings);
 }
