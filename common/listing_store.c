@@ -117,13 +117,28 @@ int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
         return 0;
 }
 
+/* Calls fn for each row of res (a SELECT LISTING_COLUMNS), then clears
+ * res. A non-zero return from fn stops the walk and is returned. */
+static int each_row(PGresult *res, int (*fn)(void *opaque, const recall_listing_t *l),
+                    void *opaque)
+{
+        recall_listing_t l;
+        int rc = 0;
+
+        for (int i = 0; i < PQntuples(res) && !rc; i++) {
+                listing_of_row(res, i, &l);
+                rc = fn(opaque, &l);
+        }
+        PQclear(res);
+        return rc;
+}
+
 int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
                                int active_only,
                                int (*fn)(void *opaque, const recall_listing_t *l),
                                void *opaque)
 {
         const char *params[] = { tenant_id };
-        recall_listing_t l;
         PGresult *res;
         int rc = 0;
 
@@ -137,14 +152,7 @@ int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
                                   "SELECT " LISTING_COLUMNS " FROM listings"
                                   " WHERE tenant_id = $1 ORDER BY listing_key",
                                   1, params, &rc);
-        if (!res)
-                return rc;
-        for (int i = 0; i < PQntuples(res) && !rc; i++) {
-                listing_of_row(res, i, &l);
-                rc = fn(opaque, &l);
-        }
-        PQclear(res);
-        return rc;
+        return res ? each_row(res, fn, opaque) : rc;
 }
 
 int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
@@ -153,7 +161,6 @@ int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
                               void *opaque)
 {
         const char *params[] = { tenant_id, keys_json };
-        recall_listing_t l;
         PGresult *res;
         int rc = 0;
 
@@ -164,14 +171,7 @@ int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
                                   " WHERE tenant_id = $1 AND listing_key IN"
                                   " (SELECT json_array_elements_text($2::json))",
                                   2, params, &rc);
-        if (!res)
-                return rc;
-        for (int i = 0; i < PQntuples(res) && !rc; i++) {
-                listing_of_row(res, i, &l);
-                rc = fn(opaque, &l);
-        }
-        PQclear(res);
-        return rc;
+        return res ? each_row(res, fn, opaque) : rc;
 }
 
 int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
