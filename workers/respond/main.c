@@ -133,9 +133,10 @@ out:
 static void drain(respond_t *r, const recall_config_t *cfg)
 {
         int64_t until = recall_time_mono_ms() + recall_config_get_int(cfg, "shutdown.drain_ms");
+        int rc;
 
         while (respond_inflight(r) && recall_time_mono_ms() < until)
-                if (respond_run(r, 10) && !recall_error_retriable(respond_run(r, 0)))
+                if ((rc = respond_run(r, 10)) && !recall_error_retriable(rc))
                         break;
         if (respond_inflight(r))
                 recall_log_warn("%zu requests unfinished at shutdown: they are redelivered",
