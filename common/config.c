@@ -97,6 +97,32 @@ static const setting_t settings[] = {
          "consecutive failed requests that open a tenant's circuit breaker"},
         {"claude.breaker_cooldown_ms", SETTING_INT, "30000", 100, 3600000,
          "how long an open breaker answers offline before a trial request"},
+        {"ingest.listen", SETTING_STRING, "127.0.0.1:8080", 0, 0,
+         "address:port recall-ingest serves webhooks on (0.0.0.0 for all)"},
+        {"ingest.url", SETTING_STRING, "", 0, 0,
+         "where the stack's recall-ingest serves (written to stack.env by "
+         "`recall up`)"},
+        {"ingest.verify", SETTING_BOOL, "true", 0, 0,
+         "verify webhook signatures; false only for local use"},
+        {"ingest.public_key_file", SETTING_STRING, "", 0, 0,
+         "the CRM's Ed25519 public key (PEM or base64) for X-GHL-Signature"},
+        {"ingest.legacy_rsa_key_file", SETTING_STRING, "", 0, 0,
+         "the CRM's RSA public key (PEM) for the legacy X-WH-Signature; "
+         "empty = refuse it"},
+        {"ingest.max_body_bytes", SETTING_INT, "1048576", 1024, 16777216,
+         "largest webhook body (413 above)"},
+        {"ingest.ack_timeout_ms", SETTING_INT, "5000", 100, 120000,
+         "longest wait for Kafka's acknowledgement before answering 429"},
+        {"ingest.client_timeout_s", SETTING_INT, "10", 1, 3600,
+         "idle time after which a slow client's connection is closed"},
+        {"ingest.max_inflight", SETTING_INT, "10000", 1, 1000000,
+         "most webhooks waiting for Kafka; more are answered 429"},
+        {"ingest.max_connections", SETTING_INT, "1000", 1, 100000,
+         "most open client connections"},
+        {"ingest.threads", SETTING_INT, "1", 1, 64,
+         "HTTP threads of recall-ingest"},
+        {"ingest.retry_after_s", SETTING_INT, "5", 1, 3600,
+         "the Retry-After of a 429"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

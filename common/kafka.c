@@ -62,6 +62,9 @@ struct recall_producer {
         /* delivery reports since the previous flush, counted by dr_msg_cb */
         uint64_t delivered;
         uint64_t failed;
+        /* tracked messages (recall_producer_send_tracked) */
+        recall_delivery_fn delivery_fn;
+        void *delivery_opaque;
 };
 
 struct recall_consumer {
@@ -215,6 +218,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
         recall_producer_t *producer = opaque;
 
         (void)rk;
+        if (rkm->_private && producer->delivery_fn)
+                producer->delivery_fn(producer->delivery_opaque, rkm->_private,
+                                      !rkm->err ? 0
+                                      : rkm->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ||
+                                                rkm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                                                rkm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT
+                                              ? RECALL_ETIMEOUT
+                                              : RECALL_EIO);
         if (!rkm->err) {
                 producer->delivered++;
                 return;
@@ -270,6 +281,21 @@ void recall_producer_destroy(recall_producer_t *producer)
         free(producer);
 }
 
+/* librdkafka's copy of headers, or NULL when there are none; the caller
+ * owns it (or hands it to rd_kafka_producev). */
+static rd_kafka_headers_t *headers_new(const recall_header_t *headers, size_t n)
+{
+        rd_kafka_headers_t *hdrs;
+
+        if (!n)
+                return NULL;
+        hdrs = rd_kafka_headers_new(n);
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
+                                    (ssize_t)headers[i].size);
+        return hdrs;
+}
+
 /* Queues one message; headers (may be NULL) are taken over whatever the
  * outcome. */
 static int producer_send(recall_producer_t *producer, const char *topic,
@@ -304,18 +330,52 @@ int recall_producer_send(recall_producer_t *producer, const char *topic,
                          size_t value_len, const recall_header_t *headers,
                          size_t n_headers)
 {
-        rd_kafka_headers_t *hdrs = NULL;
-        size_t i;
-
         if (!producer || !topic || (n_headers && !headers))
                 return RECALL_EINVAL;
-        if (n_headers) {
-                hdrs = rd_kafka_headers_new(n_headers);
-                for (i = 0; i < n_headers; i++)
-                        rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
-                                            (ssize_t)headers[i].size);
-        }
-        return producer_send(producer, topic, key, key_len, value, value_len, hdrs);
+        return producer_send(producer, topic, key, key_len, value, value_len,
+                             headers_new(headers, n_headers));
+}
+
+void recall_producer_set_delivery_cb(recall_producer_t *producer,
+                                     recall_delivery_fn fn, void *opaque)
+{
+        producer->delivery_fn = fn;
+        producer->delivery_opaque = opaque;
+}
+
+int recall_producer_send_tracked(recall_producer_t *producer,
+                                 const char *topic, const void *key,
+                                 size_t key_len, const void *value,
+                                 size_t value_len,
+                                 const recall_header_t *headers,
+                                 size_t n_headers, void *msg_opaque)
+{
+        rd_kafka_headers_t *hdrs;
+        rd_kafka_resp_err_t err;
+
+        if (!producer || !topic || !msg_opaque || (n_headers && !headers))
+                return RECALL_EINVAL;
+        hdrs = headers_new(headers, n_headers);
+        err = rd_kafka_producev(producer->client.rk, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_KEY(key, key_len),
+                                RD_KAFKA_V_VALUE((void *)value, value_len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque),
+                                RD_KAFKA_V_END);
+        if (!err)
+                return 0; /* headers owned by the message now */
+        if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                return RECALL_ETIMEOUT;
+        recall_log_warn("cannot produce to '%s': %s", topic, rd_kafka_err2str(err));
+        return err == RD_KAFKA_RESP_ERR__FATAL ? RECALL_EFATAL : RECALL_EIO;
+}
+
+void recall_producer_purge(recall_producer_t *producer)
+{
+        rd_kafka_purge(producer->client.rk,
+                       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 }
 
 void recall_producer_poll(recall_producer_t *producer, int timeout_ms)

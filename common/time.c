@@ -115,6 +115,14 @@ int64_t recall_time_mono_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t recall_time_mono_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void recall_time_sleep_ms(int64_t ms)
 {
         struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};

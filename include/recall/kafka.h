@@ -75,6 +75,35 @@ void recall_producer_poll(recall_producer_t *producer, int timeout_ms);
  * after a fatal producer error. */
 int recall_producer_flush(recall_producer_t *producer, int timeout_ms);
 
+/* ---- producer: one message at a time, acknowledged ---------------------- */
+
+/* For a producer that must answer someone once Kafka has a message
+ * (recall-ingest answers the CRM): each message sent with
+ * recall_producer_send_tracked() reaches fn once, with its msg_opaque and
+ * err 0 when Kafka acknowledged it (acks=all), else RECALL_ETIMEOUT (not
+ * acknowledged within message.timeout.ms, or purged) or RECALL_EIO. fn runs
+ * on the thread calling recall_producer_poll()/recall_producer_flush(). Set
+ * it before the first tracked send. */
+typedef void (*recall_delivery_fn)(void *opaque, void *msg_opaque, int err);
+
+void recall_producer_set_delivery_cb(recall_producer_t *producer,
+                                     recall_delivery_fn fn, void *opaque);
+
+/* Queues one message without ever waiting (safe from any thread): a full
+ * queue is RECALL_ETIMEOUT at once. 0 when queued: msg_opaque then reaches
+ * the delivery callback exactly once; on any error it never does. */
+int recall_producer_send_tracked(recall_producer_t *producer,
+                                 const char *topic, const void *key,
+                                 size_t key_len, const void *value,
+                                 size_t value_len,
+                                 const recall_header_t *headers,
+                                 size_t n_headers, void *msg_opaque);
+
+/* Drops what is still queued or in flight: each tracked message among them
+ * reaches the delivery callback with RECALL_ETIMEOUT at the next poll. For
+ * a shutdown that cannot wait longer. */
+void recall_producer_purge(recall_producer_t *producer);
+
 /* The underlying handle, for metadata queries. Owned by the producer. */
 rd_kafka_t *recall_producer_handle(recall_producer_t *producer);
 

@@ -22,6 +22,9 @@ int64_t recall_time_now_ms(void);
 /* Milliseconds on the monotonic clock (for durations and deadlines). */
 int64_t recall_time_mono_ms(void);
 
+/* Microseconds on the monotonic clock (for latencies). */
+int64_t recall_time_mono_us(void);
+
 /* Sleeps ms milliseconds (less when a signal interrupts it). */
 void recall_time_sleep_ms(int64_t ms);
 

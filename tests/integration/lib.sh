@@ -123,3 +123,19 @@ expect_eq() {
         [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
         log "ok: $1 = $3"
 }
+
+# broker_ctl COMMAND: one command to the embedded broker's control socket
+# (fault injection: broker_down ID, broker_up ID; see `recall broker --help`);
+# fails unless the broker answers ok.
+broker_ctl() {
+        local reply
+        reply=$(python3 - "$RECALL_HOME/run/broker.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+print(s.recv(4096).decode().strip())
+PY
+)
+        [ "$reply" = ok ] || fail "broker control '$1': $reply"
+}

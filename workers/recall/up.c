@@ -45,6 +45,7 @@ static const char *const workers[] = {
         "recall-respond",
         "recall-learn",
         "recall-recommend",
+        "recall-ingest",
 };
 
 #define N_WORKERS (sizeof(workers) / sizeof(workers[0]))
@@ -84,6 +85,8 @@ typedef struct up {
         char redis_url[1024];
         char dsn[1024];
         char admin_dsn[1024];
+        char ingest_listen[64]; /* address:port of recall-ingest, "" if none */
+        int ingest_unverified;  /* we run it without signature checks */
 } up_t;
 
 static void on_signal(int sig)
@@ -327,11 +330,41 @@ static int migrate(const up_t *up)
         return r;
 }
 
+/* recall-ingest listens where configured, else on a free port of
+ * 127.0.0.1; without the CRM's public key it runs unverified, which is only
+ * right on a developer's machine, so that is said out loud. */
+static int plan_ingest(up_t *up)
+{
+        int port;
+
+        if (!wanted(up, "recall-ingest"))
+                return 0;
+        if (recall_config_layer(up->cfg, "ingest.listen") != RECALL_CFG_DEFAULT) {
+                snprintf(up->ingest_listen, sizeof(up->ingest_listen), "%s",
+                         recall_config_get(up->cfg, "ingest.listen"));
+        } else {
+                if (recall_embedded_free_port(&port)) {
+                        recall_log_error("no free port for recall-ingest");
+                        return RECALL_EIO;
+                }
+                snprintf(up->ingest_listen, sizeof(up->ingest_listen), "127.0.0.1:%d", port);
+        }
+        if (!*recall_config_get(up->cfg, "ingest.public_key_file") &&
+            recall_config_layer(up->cfg, "ingest.verify") == RECALL_CFG_DEFAULT) {
+                up->ingest_unverified = 1;
+                recall_log_warn("recall-ingest runs WITHOUT webhook signature verification "
+                                "(no ingest.public_key_file configured): for local use only");
+        }
+        return 0;
+}
+
 static int start_workers(up_t *up)
 {
         char kafka[1100], embedded[32], redis[1100], dsn[1100], admin[1100];
         char home[PATH_MAX + 16], log_path[PATH_MAX + 64], path[PATH_MAX + 64];
-        const char *env[] = {kafka, embedded, redis, dsn, admin, home, NULL};
+        char listen[96], verify[32];
+        /* verify last: set only when we turn verification off */
+        const char *env[] = {kafka, embedded, redis, dsn, admin, home, listen, NULL, NULL};
         const char **argv;
         int n = 0, r = 0;
 
@@ -343,6 +376,14 @@ static int start_workers(up_t *up)
         snprintf(dsn, sizeof(dsn), "RECALL_PG_DSN=%s", up->dsn);
         snprintf(admin, sizeof(admin), "RECALL_PG_ADMIN_DSN=%s", up->admin_dsn);
         snprintf(home, sizeof(home), "RECALL_HOME=%s", up->home);
+        if (plan_ingest(up))
+                return RECALL_EIO;
+        /* without '=': unset (recall-ingest then keeps its configuration) */
+        snprintf(listen, sizeof(listen), "RECALL_INGEST_LISTEN%s%s",
+                 *up->ingest_listen ? "=" : "", up->ingest_listen);
+        snprintf(verify, sizeof(verify), "RECALL_INGEST_VERIFY=false");
+        if (up->ingest_unverified)
+                env[7] = verify;
 
         /* path --data DIR [--config FILE] (-X pair)... NULL */
         if (!(argv = calloc((size_t)(6 + 2 * up->cl.n_flags), sizeof(*argv))))
@@ -424,6 +465,12 @@ static int write_stack_env(const up_t *up)
                 r = write_value(fp, "RECALL_PG_DSN", up->dsn);
         if (!r)
                 r = write_value(fp, "RECALL_PG_ADMIN_DSN", up->admin_dsn);
+        if (!r && *up->ingest_listen) {
+                char url[96];
+
+                snprintf(url, sizeof(url), "http://%s", up->ingest_listen);
+                r = write_value(fp, "RECALL_INGEST_URL", url);
+        }
         if (!r)
                 r = write_value(fp, "RECALL_READY", "1");
         if (fflush(fp) || fsync(fileno(fp)))
