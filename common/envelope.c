@@ -7,7 +7,10 @@
  * above INT64_MAX, non-finite floats, strings that are not UTF-8 or hold a
  * NUL (jansson's JSON decoder refuses \u0000 too, and the typed view hands
  * out C strings). Every rejection is a reason "<code>: <detail>", the code
- * from the list in envelope.h. */
+ * from the list in envelope.h. Contact events (recall_contact_event_parse)
+ * share the field helpers and reason codes with inbound messages; their
+ * details are checked for UTF-8 themselves because recall-ingest validates
+ * trees it built rather than decoded. */
 #include <ctype.h>
 #include <math.h>
 #include <msgpack.h>
@@ -450,30 +453,41 @@ static int parse_contact(const json_t *root, recall_inbound_t *msg, char *reason
                                reason_size);
 }
 
-int recall_inbound_parse(const json_t *root, size_t body_max,
-                         recall_inbound_t *msg, char *reason,
-                         size_t reason_size)
+/* root is an object holding each of names as a string, stored in fields. */
+static int required_object(const json_t *root, const char *const *names,
+                           const char **const *fields, size_t n, char *reason,
+                           size_t reason_size)
 {
-        static const char *required[] = {"type", "locationId", "contactId", "messageId",
-                                         "body", "messageType", "direction", "dateAdded"};
-        const char **fields[] = {&msg->type, &msg->tenant_id, &msg->contact_id,
-                                 &msg->message_id, &msg->body, &msg->message_type,
-                                 &msg->direction, NULL};
-        const char *date = NULL;
-        size_t body_len;
-        int inbound, r;
+        int r;
 
-        memset(msg, 0, sizeof(*msg));
         if (!root)
                 return reject(reason, reason_size, "not_object: payload is missing");
         if (!json_is_object(root))
                 return reject(reason, reason_size, "not_object: payload is %s",
                               type_phrase(root));
-        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-                if ((r = required_string(root, required[i], fields[i] ? fields[i] : &date,
-                                         reason, reason_size)))
+        for (size_t i = 0; i < n; i++)
+                if ((r = required_string(root, names[i], fields[i], reason, reason_size)))
                         return r;
-        }
+        return 0;
+}
+
+int recall_inbound_parse(const json_t *root, size_t body_max,
+                         recall_inbound_t *msg, char *reason,
+                         size_t reason_size)
+{
+        static const char *const required[] = {"type", "locationId", "contactId", "messageId",
+                                         "body", "messageType", "direction", "dateAdded"};
+        const char **fields[] = {&msg->type, &msg->tenant_id, &msg->contact_id,
+                                 &msg->message_id, &msg->body, &msg->message_type,
+                                 &msg->direction, NULL /* date */};
+        const char *date = NULL;
+        size_t body_len;
+        int inbound, r;
+
+        memset(msg, 0, sizeof(*msg));
+        fields[7] = &date;
+        if ((r = required_object(root, required, fields, 8, reason, reason_size)))
+                return r;
         if (strcmp(msg->type, "InboundMessage") && strcmp(msg->type, "OutboundMessage"))
                 return reject(reason, reason_size, "invalid_field: type");
         if (recall_envelope_check_id(msg->tenant_id))
@@ -514,4 +528,121 @@ int recall_inbound_from_lead(const recall_inbound_t *msg)
 {
         return msg->type && msg->direction && !strcmp(msg->type, "InboundMessage") &&
                !strcmp(msg->direction, "inbound");
+}
+
+recall_inbound_kind_t recall_inbound_kind(const json_t *root)
+{
+        const char *type = json_string_value(json_object_get(root, "type"));
+
+        if (!type)
+                return RECALL_INBOUND_OTHER;
+        if (!strcmp(type, "InboundMessage") || !strcmp(type, "OutboundMessage"))
+                return RECALL_INBOUND_MESSAGE;
+        if (!strcmp(type, "ContactCreate") || !strcmp(type, "ContactUpdate"))
+                return RECALL_INBOUND_CONTACT_UPDATE;
+        if (!strcmp(type, "ContactDelete"))
+                return RECALL_INBOUND_CONTACT_DELETE;
+        return RECALL_INBOUND_OTHER;
+}
+
+/* Well-formed UTF-8 of len bytes (no overlongs, surrogates, code points
+ * past U+10FFFF). A tree from recall_envelope_decode is UTF-8 already, but
+ * recall-ingest validates trees it built itself, where json_string_nocheck
+ * or json_stringn could have let anything in. */
+static int utf8_valid(const unsigned char *p, size_t len)
+{
+        size_t i = 0;
+        unsigned cp;
+        int n;
+
+        while (i < len) {
+                if (p[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (p[i] >= 0xc2 && p[i] <= 0xdf)
+                        n = 1, cp = p[i] & 0x1f;
+                else if (p[i] >= 0xe0 && p[i] <= 0xef)
+                        n = 2, cp = p[i] & 0x0f;
+                else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+                        n = 3, cp = p[i] & 0x07;
+                else
+                        return 0;
+                if (len - i <= (size_t)n)
+                        return 0;
+                for (int k = 1; k <= n; k++) {
+                        if ((p[i + k] & 0xc0) != 0x80)
+                                return 0;
+                        cp = cp << 6 | (p[i + k] & 0x3f);
+                }
+                if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return 0;
+                i += n + 1;
+        }
+        return 1;
+}
+
+/* One optional contact detail: a string without NUL, valid UTF-8, at most
+ * max bytes. */
+static int contact_detail(const json_t *contact, const char *name, const char *label,
+                          size_t max, const char **out, char *reason, size_t reason_size)
+{
+        size_t len;
+        int r;
+
+        if ((r = optional_string(contact, name, label, out, reason, reason_size)) || !*out)
+                return r;
+        len = json_string_length(json_object_get(contact, name));
+        if (strlen(*out) != len)
+                return reject(reason, reason_size, "invalid_field: %s holds a NUL", label);
+        if (!utf8_valid((const unsigned char *)*out, len))
+                return reject(reason, reason_size, "invalid_utf8: %s", label);
+        if (len > max)
+                return reject(reason, reason_size, "invalid_field: %s is %zu bytes, limit %zu",
+                              label, len, max);
+        return 0;
+}
+
+int recall_contact_event_parse(const json_t *root, recall_contact_event_t *ev,
+                               char *reason, size_t reason_size)
+{
+        static const char *const required[] = {"type", "locationId", "contactId", "eventId",
+                                         "dateAdded"};
+        const char *date = NULL;
+        const char **fields[] = {&ev->type, &ev->tenant_id, &ev->contact_id, &ev->event_id,
+                                 &date};
+        const json_t *contact;
+        recall_inbound_kind_t kind;
+        int r;
+
+        memset(ev, 0, sizeof(*ev));
+        if ((r = required_object(root, required, fields, sizeof(required) / sizeof(required[0]),
+                                 reason, reason_size)))
+                return r;
+        kind = recall_inbound_kind(root);
+        if (kind != RECALL_INBOUND_CONTACT_UPDATE && kind != RECALL_INBOUND_CONTACT_DELETE)
+                return reject(reason, reason_size, "invalid_field: type");
+        ev->erase = kind == RECALL_INBOUND_CONTACT_DELETE;
+        if (recall_envelope_check_id(ev->tenant_id))
+                return reject(reason, reason_size, "invalid_id: locationId");
+        if (recall_envelope_check_id(ev->contact_id))
+                return reject(reason, reason_size, "invalid_id: contactId");
+        if (recall_envelope_check_id(ev->event_id))
+                return reject(reason, reason_size, "invalid_id: eventId");
+        if (recall_time_parse_iso8601(date, &ev->at_ms))
+                return reject(reason, reason_size, "invalid_field: dateAdded");
+        contact = json_object_get(root, "contact");
+        if (ev->erase || !contact || json_is_null(contact))
+                return 0;
+        if (!json_is_object(contact))
+                return reject(reason, reason_size, "invalid_field: contact is %s",
+                              type_phrase(contact));
+        if ((r = contact_detail(contact, "name", "contact.name", RECALL_CONTACT_NAME_MAX,
+                                &ev->name, reason, reason_size)) ||
+            (r = contact_detail(contact, "phone", "contact.phone", RECALL_CONTACT_PHONE_MAX,
+                                &ev->phone, reason, reason_size)))
+                return r;
+        return contact_detail(contact, "email", "contact.email", RECALL_CONTACT_EMAIL_MAX,
+                              &ev->email, reason, reason_size);
 }

@@ -18,7 +18,13 @@
  * for a new message: the message insert and the contact upsert are CTEs of
  * one INSERT, the contact only counted when the message was new. The foreign
  * key from messages to contacts is checked at the end of the statement, so
- * a first message may create its contact in the same statement. */
+ * a first message may create its contact in the same statement.
+ *
+ * Erasure is one statement too (ST_ERASE): every per-contact table's rows
+ * go in data-modifying CTEs and the tombstone is upserted with their
+ * counts; the message insert and the contact update check the tombstone
+ * in the same statement, so a skipped event costs no extra round trip.
+ * A table that gains per-contact rows needs its line in ST_ERASE. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +51,21 @@ extern const struct recall_migration_data {
 #define AT_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 #define FROM_MS(param) "('epoch'::timestamptz + " param "::bigint * interval '1 millisecond')"
 
+/* In the contact upsert of a message: its details (excluded) are set and
+ * not older than the ones applied last. */
+#define DETAILS_FRESH \
+        "(excluded.details_at IS NOT NULL AND" \
+        " (k.details_at IS NULL OR k.details_at <= excluded.details_at))"
+
+/* One erasure CTE: the contact's rows of a table, when g allows. */
+#define ERASE_FROM(table) \
+        " DELETE FROM " table " WHERE tenant_id = $1 AND contact_id = $2" \
+        " AND (SELECT go FROM g) RETURNING 1"
+
+/* What an echo's body may differ by from the reply: surrounding space, tab,
+ * line feed, vertical tab, form feed, carriage return. */
+#define TRIM_CHARS "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
 enum store_stmt {
         ST_SET_TENANT,
         ST_TENANT_GET,
@@ -69,6 +90,10 @@ enum store_stmt {
         ST_REPLY_GET,
         ST_OPT,
         ST_VARIANT_STATS,
+        ST_CONTACT_UPDATE,
+        ST_ERASE,
+        ST_ERASURES,
+        ST_REPLY_LINK,
         ST__COUNT
 };
 
@@ -97,41 +122,61 @@ static const struct {
         /* $1 tenant, $2 message, $3 contact, $4 type, $5 direction,
          * $6 message type, $7 body, $8 conversation, $9 at (ms), $10 name,
          * $11 phone, $12 email, $13 lead type. One row when the message is
-         * new: the contact's count after it, its lead type, and (from the
+         * new: the contact's count after it, its lead type, (from the
          * statement's snapshot, so before this message) its newest message
-         * time and qualification state; none when the message was seen. */
+         * time and qualification state, and its details_at after it; none
+         * when the message was seen or its contact erased since its time.
+         * A detail the message carries replaces a known one only when the
+         * message is not older than the details applied last (details_at),
+         * so a late message cannot revert a newer ContactUpdate; it fills
+         * in an unknown one whatever its age. */
         [ST_MSG_INSERT] = {"recall_msg_insert",
                 "WITH m AS ("
                 " INSERT INTO messages (tenant_id, message_id, contact_id, type,"
                 "  direction, message_type, body, conversation_id, at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " FROM_MS("$9") ")"
+                " SELECT $1, $2, $3, $4, $5, $6, $7, $8, " FROM_MS("$9")
+                " WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE tenant_id = $1"
+                "  AND contact_id = $3 AND erased_at >= " FROM_MS("$9") ")"
                 " ON CONFLICT (tenant_id, message_id) DO NOTHING"
                 " RETURNING at"
                 "), c AS ("
                 " INSERT INTO contacts AS k (tenant_id, contact_id, name, phone,"
                 "  email, conversation_id, lead_type, message_count,"
-                "  first_seen_at, last_seen_at)"
-                " SELECT $1, $3, $10, $11, $12, $8, $13, 1, m.at, m.at FROM m"
+                "  first_seen_at, last_seen_at, details_at)"
+                " SELECT $1, $3, $10, $11, $12, $8, $13, 1, m.at, m.at,"
+                "  CASE WHEN coalesce($10, $11, $12) IS NOT NULL THEN m.at END FROM m"
                 " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
                 "  message_count = k.message_count + 1,"
-                "  name = coalesce(excluded.name, k.name),"
-                "  phone = coalesce(excluded.phone, k.phone),"
-                "  email = coalesce(excluded.email, k.email),"
+                "  name = CASE WHEN " DETAILS_FRESH " OR k.name IS NULL"
+                "   THEN coalesce(excluded.name, k.name)"
+                "   ELSE k.name END,"
+                "  phone = CASE WHEN " DETAILS_FRESH " OR k.phone IS NULL"
+                "   THEN coalesce(excluded.phone, k.phone)"
+                "   ELSE k.phone END,"
+                "  email = CASE WHEN " DETAILS_FRESH " OR k.email IS NULL"
+                "   THEN coalesce(excluded.email, k.email)"
+                "   ELSE k.email END,"
+                "  details_at = greatest(k.details_at, excluded.details_at),"
                 "  conversation_id = coalesce(excluded.conversation_id, k.conversation_id),"
                 "  lead_type = coalesce(excluded.lead_type, k.lead_type),"
                 "  first_seen_at = least(k.first_seen_at, excluded.first_seen_at),"
                 "  last_seen_at = greatest(k.last_seen_at, excluded.last_seen_at)"
-                " RETURNING k.message_count, k.lead_type"
+                " RETURNING k.message_count, k.lead_type, " AT_MS("k.details_at") " AS details_ms"
                 "), o AS ("
                 " SELECT " AT_MS("last_seen_at") " AS last_ms, qualification::text AS q,"
                 "  opted_out"
                 " FROM contacts WHERE tenant_id = $1 AND contact_id = $3"
-                ") SELECT c.message_count, c.lead_type, o.last_ms, o.q, coalesce(o.opted_out, false)"
-                " FROM c LEFT JOIN o ON true"},
+                ") SELECT c.message_count, c.lead_type, o.last_ms, o.q, coalesce(o.opted_out, false),"
+                " c.details_ms FROM c LEFT JOIN o ON true"},
+        /* $1 tenant, $2 message, $3 contact, $4 at (ms): whether the message
+         * is stored (NULL: no) and published, the contact's count, and
+         * whether the contact was erased at or after the message's time */
         [ST_MSG_SEEN] = {"recall_msg_seen",
-                "SELECT m.outputs_done, coalesce((SELECT message_count FROM contacts"
-                "  WHERE tenant_id = $1 AND contact_id = $3), 0)"
-                " FROM messages m WHERE m.tenant_id = $1 AND m.message_id = $2"},
+                "SELECT (SELECT outputs_done FROM messages WHERE tenant_id = $1 AND message_id = $2),"
+                " coalesce((SELECT message_count FROM contacts"
+                "  WHERE tenant_id = $1 AND contact_id = $3), 0),"
+                " EXISTS (SELECT 1 FROM erasures WHERE tenant_id = $1 AND contact_id = $3"
+                "  AND erased_at >= " FROM_MS("$4") ")"},
         [ST_MARK_DONE] = {"recall_mark_done",
                 "UPDATE messages SET outputs_done = true"
                 " WHERE tenant_id = $1 AND message_id = ANY ($2::text[])"},
@@ -218,6 +263,86 @@ static const struct {
                 " count(*) FILTER (WHERE c.temperature = 'cold')"
                 " FROM contacts c LEFT JOIN first_reply f ON f.contact_id = c.contact_id"
                 " WHERE c.tenant_id = $1 GROUP BY 1 ORDER BY 1"},
+        /* $1 tenant, $2 contact, $3 name, $4 phone, $5 email, $6 at (ms).
+         * One row: erased since (bool), applied (bool). */
+        [ST_CONTACT_UPDATE] = {"recall_contact_update",
+                "WITH e AS ("
+                " SELECT 1 FROM erasures WHERE tenant_id = $1 AND contact_id = $2"
+                "  AND erased_at >= " FROM_MS("$6")
+                "), u AS ("
+                " INSERT INTO contacts AS k (tenant_id, contact_id, name, phone, email, details_at)"
+                " SELECT $1, $2, $3, $4, $5, " FROM_MS("$6") " WHERE NOT EXISTS (SELECT 1 FROM e)"
+                " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
+                "  name = coalesce(excluded.name, k.name),"
+                "  phone = coalesce(excluded.phone, k.phone),"
+                "  email = coalesce(excluded.email, k.email),"
+                "  details_at = excluded.details_at"
+                " WHERE k.details_at IS NULL OR k.details_at <= excluded.details_at"
+                " RETURNING 1"
+                ") SELECT EXISTS (SELECT 1 FROM e), EXISTS (SELECT 1 FROM u)"},
+        /* $1 tenant, $2 contact, $3 erased at (ms), $4 requested by, $5 cause.
+         * Every delete and the tombstone are guarded by g: nothing happens
+         * when a tombstone at or after $3 exists. Foreign keys (outbox ->
+         * messages -> contacts) are checked at the end of the statement, so
+         * the order of the CTEs does not matter. One row: applied, the
+         * tombstone's erased_at (ms), then the count per table. */
+        [ST_ERASE] = {"recall_erase",
+                "WITH g AS ("
+                " SELECT NOT EXISTS (SELECT 1 FROM erasures WHERE tenant_id = $1"
+                "  AND contact_id = $2 AND erased_at >= " FROM_MS("$3") ") AS go"
+                "), o AS ("
+                " DELETE FROM outbox WHERE tenant_id = $1 AND (SELECT go FROM g)"
+                "  AND message_id IN (SELECT message_id FROM messages"
+                "   WHERE tenant_id = $1 AND contact_id = $2) RETURNING 1"
+                "), m AS (" ERASE_FROM("messages")
+                "), c AS (" ERASE_FROM("contacts")
+                "), p AS (" ERASE_FROM("contact_profiles")
+                "), e AS (" ERASE_FROM("prefs_events")
+                "), r AS (" ERASE_FROM("recommendations")
+                "), rr AS (" ERASE_FROM("recommend_replies")
+                "), n AS ("
+                " SELECT (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM c) AS c,"
+                "  (SELECT count(*) FROM o) AS o, (SELECT count(*) FROM p) AS p,"
+                "  (SELECT count(*) FROM e) AS e, (SELECT count(*) FROM r) AS r,"
+                "  (SELECT count(*) FROM rr) AS rr"
+                "), t AS ("
+                " INSERT INTO erasures AS x (tenant_id, contact_id, erased_at, requested_by,"
+                "  cause_id, removed)"
+                " SELECT $1, $2, " FROM_MS("$3") ", $4, $5, jsonb_build_object("
+                "  'messages', n.m, 'contacts', n.c, 'outbox', n.o, 'contact_profiles', n.p,"
+                "  'prefs_events', n.e, 'recommendations', n.r, 'recommend_replies', n.rr)"
+                " FROM n, g WHERE g.go"
+                " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
+                "  erased_at = excluded.erased_at, requested_by = excluded.requested_by,"
+                "  cause_id = excluded.cause_id, recorded_at = now(),"
+                "  removed = (SELECT jsonb_object_agg(j.key, coalesce((x.removed ->> j.key)::bigint, 0)"
+                "   + j.value::bigint) FROM jsonb_each_text(excluded.removed) AS j)"
+                " RETURNING " AT_MS("erased_at") " AS ms"
+                ") SELECT g.go, coalesce((SELECT ms FROM t), (SELECT " AT_MS("erased_at")
+                "  FROM erasures WHERE tenant_id = $1 AND contact_id = $2)),"
+                " n.m, n.c, n.o, n.p, n.e, n.r, n.rr FROM g, n"},
+        [ST_ERASURES] = {"recall_erasures",
+                "SELECT contact_id, " AT_MS("erased_at") " FROM erasures WHERE tenant_id = $1"
+                " AND contact_id IN (SELECT json_array_elements_text($2::json))"},
+        /* $1 tenant, $2 the CRM's message id, $3 contact, $4 body, $5 at
+         * (ms), $6 window (ms), $7 skew (ms). One row: linked before (0/1),
+         * linked now (0/1). */
+        [ST_REPLY_LINK] = {"recall_reply_link",
+                "WITH prior AS ("
+                " SELECT 1 FROM messages WHERE tenant_id = $1 AND crm_message_id = $2"
+                "), cand AS ("
+                " SELECT message_id FROM messages WHERE tenant_id = $1 AND contact_id = $3"
+                "  AND direction = 'outbound' AND source IS NOT NULL AND crm_message_id IS NULL"
+                "  AND btrim(body, " TRIM_CHARS ") = btrim($4::text, " TRIM_CHARS ")"
+                "  AND at >= " FROM_MS("($5::bigint - $6::bigint)")
+                "  AND at <= " FROM_MS("($5::bigint + $7::bigint)")
+                "  AND NOT EXISTS (SELECT 1 FROM prior)"
+                "  AND NOT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND message_id = $2)"
+                "  ORDER BY seq LIMIT 1 FOR UPDATE"
+                "), u AS ("
+                " UPDATE messages x SET crm_message_id = $2 FROM cand"
+                " WHERE x.tenant_id = $1 AND x.message_id = cand.message_id RETURNING 1"
+                ") SELECT (SELECT count(*) FROM prior), (SELECT count(*) FROM u)"},
 };
 
 struct recall_store {
@@ -527,11 +652,13 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
                 msg->contact_name,    msg->contact_phone, msg->contact_email,
                 msg->lead_type,
         };
+        const char *seen[] = {msg->tenant_id, msg->message_id, msg->contact_id, at};
         PGresult *res;
         int rc = 0;
 
         memset(out, 0, sizeof(*out));
         out->prev_at_ms = -1;
+        out->details_at_ms = -1;
         if (!msg->tenant_id || !msg->message_id || !msg->contact_id) {
                 store_seterr(store, "message without tenant, id or contact");
                 return RECALL_EINVAL;
@@ -545,6 +672,7 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
                 snprintf(out->lead_type, sizeof(out->lead_type), "%s", PQgetvalue(res, 0, 1));
                 out->prev_at_ms = PQgetisnull(res, 0, 2) ? -1 : get_int64(res, 0, 2);
                 out->opted_out = PQgetvalue(res, 0, 4)[0] == 't';
+                out->details_at_ms = PQgetisnull(res, 0, 5) ? -1 : get_int64(res, 0, 5);
                 if (!PQgetisnull(res, 0, 3) && !(out->qualification = strdup(PQgetvalue(res, 0, 3)))) {
                         store_seterr(store, "out of memory");
                         rc = RECALL_ENOMEM;
@@ -553,12 +681,15 @@ int recall_store_message_insert(recall_store_t *store, const recall_inbound_t *m
                 return rc;
         }
         PQclear(res);
-        /* Seen before: a redelivery. Rare, so a second round trip. */
-        if (!(res = store_run(store, ST_MSG_SEEN, 3, params, &rc)))
+        /* Seen before (a redelivery) or erased since. Rare, so a second
+         * round trip. */
+        if (!(res = store_run(store, ST_MSG_SEEN, 4, seen, &rc)))
                 return rc;
-        if (PQntuples(res) == 1) {
+        if (!PQgetisnull(res, 0, 0)) {
                 out->outputs_done = PQgetvalue(res, 0, 0)[0] == 't';
                 out->message_count = get_int64(res, 0, 1);
+        } else if (PQgetvalue(res, 0, 2)[0] == 't') {
+                out->erased = 1;
         } else {
                 /* The conflicting row belongs to a transaction that committed
                  * after this statement's snapshot: the next try sees it. */
@@ -1246,4 +1377,118 @@ int recall_store_notifications(recall_store_t *store,
                 count++;
         }
         return count;
+}
+
+/* ---- contact events and erasure ----------------------------------------- */
+
+int recall_store_contact_update(recall_store_t *store, const recall_contact_event_t *ev,
+                                recall_store_contact_outcome_t *outcome)
+{
+        char at[24];
+        const char *params[] = {ev->tenant_id, ev->contact_id, ev->name, ev->phone, ev->email,
+                                at};
+        PGresult *res;
+        int rc;
+
+        *outcome = RECALL_STORE_CONTACT_STALE;
+        if (!ev->tenant_id || !ev->contact_id || ev->erase) {
+                store_seterr(store, "not a contact update");
+                return RECALL_EINVAL;
+        }
+        snprintf(at, sizeof(at), "%" PRId64, ev->at_ms);
+        if (!(res = store_run(store, ST_CONTACT_UPDATE, 6, params, &rc)))
+                return rc;
+        if (PQgetvalue(res, 0, 0)[0] == 't')
+                *outcome = RECALL_STORE_CONTACT_ERASED;
+        else if (PQgetvalue(res, 0, 1)[0] == 't')
+                *outcome = RECALL_STORE_CONTACT_APPLIED;
+        PQclear(res);
+        return 0;
+}
+
+static int valid_requester(const char *requested_by)
+{
+        return requested_by && (!strcmp(requested_by, "crm") || !strcmp(requested_by, "cli") ||
+                                !strcmp(requested_by, "admin"));
+}
+
+int recall_store_contact_erase(recall_store_t *store, const char *tenant_id,
+                               const char *contact_id, int64_t erased_at_ms,
+                               const char *requested_by, const char *cause_id,
+                               recall_store_erased_t *out)
+{
+        char at[24];
+        const char *params[] = {tenant_id, contact_id, at, requested_by, cause_id};
+        recall_store_erased_t scratch;
+        PGresult *res;
+        int own, rc;
+
+        if (!out)
+                out = &scratch;
+        memset(out, 0, sizeof(*out));
+        if (!tenant_id || !contact_id || !cause_id || !valid_requester(requested_by)) {
+                store_seterr(store, "erasure without tenant, contact, cause or a known requester");
+                return RECALL_EINVAL;
+        }
+        snprintf(at, sizeof(at), "%" PRId64, erased_at_ms);
+        if ((rc = tenant_txn_begin(store, tenant_id, &own)))
+                return rc;
+        if ((res = store_run(store, ST_ERASE, 5, params, &rc))) {
+                out->applied = PQgetvalue(res, 0, 0)[0] == 't';
+                out->erased_at_ms = get_int64(res, 0, 1);
+                out->messages = get_int64(res, 0, 2);
+                out->contacts = get_int64(res, 0, 3);
+                out->outbox = get_int64(res, 0, 4);
+                out->contact_profiles = get_int64(res, 0, 5);
+                out->prefs_events = get_int64(res, 0, 6);
+                out->recommendations = get_int64(res, 0, 7);
+                out->recommend_replies = get_int64(res, 0, 8);
+                PQclear(res);
+        }
+        return tenant_txn_end(store, own, rc);
+}
+
+int recall_store_erasures_each(recall_store_t *store, const char *tenant_id,
+                               const char *contact_ids,
+                               int (*fn)(void *opaque, const char *contact_id,
+                                         int64_t erased_at_ms),
+                               void *opaque)
+{
+        const char *params[] = {tenant_id, contact_ids};
+        PGresult *res;
+        int rc = 0;
+
+        if (!(res = store_run(store, ST_ERASURES, 2, params, &rc)))
+                return rc;
+        for (int i = 0; !rc && i < PQntuples(res); i++)
+                rc = fn(opaque, PQgetvalue(res, i, 0), get_int64(res, i, 1));
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_reply_link(recall_store_t *store, const recall_inbound_t *msg,
+                            recall_store_echo_t *echo)
+{
+        char at[24], window[24], skew[24];
+        const char *params[] = {msg->tenant_id, msg->message_id, msg->contact_id, msg->body,
+                                at, window, skew};
+        PGresult *res;
+        int rc;
+
+        *echo = RECALL_STORE_ECHO_NONE;
+        if (!msg->tenant_id || !msg->message_id || !msg->contact_id || !msg->body) {
+                store_seterr(store, "message without tenant, id, contact or body");
+                return RECALL_EINVAL;
+        }
+        snprintf(at, sizeof(at), "%" PRId64, msg->at_ms);
+        snprintf(window, sizeof(window), "%lld", RECALL_STORE_ECHO_WINDOW_MS);
+        snprintf(skew, sizeof(skew), "%lld", RECALL_STORE_ECHO_SKEW_MS);
+        if (!(res = store_run(store, ST_REPLY_LINK, 7, params, &rc)))
+                return rc;
+        if (get_int64(res, 0, 0))
+                *echo = RECALL_STORE_ECHO_SEEN;
+        else if (get_int64(res, 0, 1))
+                *echo = RECALL_STORE_ECHO_LINKED;
+        PQclear(res);
+        return 0;
 }

@@ -4,7 +4,10 @@
  * "content-type: application/msgpack"; both decode to one jansson tree so the
  * rest of recall never cares which. recall_inbound_parse() validates a
  * messages.inbound payload (the CRM InboundMessage/OutboundMessage webhook
- * shape) into a typed view.
+ * shape) into a typed view; recall_contact_event_parse() does the same for
+ * the normalized contact events (ContactCreate/ContactUpdate/ContactDelete)
+ * that recall-ingest produces onto the same topic, and recall_inbound_kind()
+ * tells the two shapes apart before either parse.
  *
  * Rejections carry a reason "<code>: <detail>", <code> one of
  *   too_large, invalid_encoding, invalid_json, invalid_msgpack, not_object,
@@ -72,5 +75,48 @@ int recall_inbound_parse(const json_t *root, size_t body_max,
 /* Non-zero for a message from the lead (type InboundMessage, direction
  * inbound): the ones that ask for a reply. */
 int recall_inbound_from_lead(const recall_inbound_t *msg);
+
+/* Which shape a decoded messages.inbound payload claims to be, by its
+ * "type" alone (nothing else is checked: the matching parse does that).
+ * RECALL_INBOUND_OTHER covers a missing or unknown type; hand those to
+ * recall_inbound_parse() for the usual rejection. */
+typedef enum recall_inbound_kind {
+        RECALL_INBOUND_OTHER = 0,
+        RECALL_INBOUND_MESSAGE,        /* InboundMessage | OutboundMessage */
+        RECALL_INBOUND_CONTACT_UPDATE, /* ContactCreate | ContactUpdate */
+        RECALL_INBOUND_CONTACT_DELETE, /* ContactDelete (erasure) */
+} recall_inbound_kind_t;
+
+recall_inbound_kind_t recall_inbound_kind(const json_t *root);
+
+/* Longest contact detail in bytes. */
+#define RECALL_CONTACT_NAME_MAX 256
+#define RECALL_CONTACT_PHONE_MAX 64
+#define RECALL_CONTACT_EMAIL_MAX 320
+
+/* A validated contact event. Strings point into root, like recall_inbound_t.
+ * For ContactCreate/ContactUpdate a NULL name/phone/email means "leave
+ * unchanged" (absent or null in the payload); for ContactDelete all three
+ * are NULL (a "contact" object there is ignored). */
+typedef struct recall_contact_event {
+        const char *type;       /* "ContactCreate" | "ContactUpdate" | "ContactDelete" */
+        int erase;              /* non-zero for ContactDelete */
+        const char *tenant_id;  /* locationId */
+        const char *contact_id; /* contactId */
+        const char *event_id;   /* eventId: the idempotency key */
+        int64_t at_ms;          /* dateAdded, ms since the epoch, UTC */
+        const char *name;       /* contact.name, may be NULL */
+        const char *phone;      /* contact.phone, may be NULL */
+        const char *email;      /* contact.email, may be NULL */
+} recall_contact_event_t;
+
+/* Validates root as a contact event: required type, locationId, contactId,
+ * eventId, dateAdded; ids valid (recall_envelope_check_id); dateAdded
+ * ISO-8601 with a zone; an optional "contact" object whose optional
+ * name/phone/email are strings of valid UTF-8 without NUL of at most
+ * RECALL_CONTACT_{NAME,PHONE,EMAIL}_MAX bytes. Reasons as for
+ * recall_inbound_parse (a detail over its limit is invalid_field). */
+int recall_contact_event_parse(const json_t *root, recall_contact_event_t *ev,
+                               char *reason, size_t reason_size);
 
 #endif

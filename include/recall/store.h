@@ -73,6 +73,12 @@ typedef struct recall_store_insert {
                                   recall_store_insert_release() frees it */
         char lead_type[16];    /* "buyer", "seller" or "" */
         int opted_out;         /* the contact had opted out (STOP) */
+        int erased;            /* not stored: the contact was erased at or
+                                  after the message's dateAdded */
+        int64_t details_at_ms; /* for a new message: the contact's details_at
+                                  after it (-1 none); past the message's
+                                  dateAdded, its details may not all have
+                                  been applied */
 } recall_store_insert_t;
 
 /* Frees what recall_store_message_insert() put in out. */
@@ -81,7 +87,10 @@ void recall_store_insert_release(recall_store_insert_t *out);
 /* Inside a transaction with the tenant set: inserts the message (unique on
  * tenant_id, message_id), and for a new one upserts the contact (name, phone,
  * email, conversation, lead type, last seen) and increments its
- * message_count. */
+ * message_count. A contact detail the message carries replaces a known one
+ * only when the message is not older than the contact's details_at (it fills
+ * in an unknown one anyway). A message of a contact erased at or after
+ * its dateAdded is not stored (out->erased). */
 int recall_store_message_insert(recall_store_t *store,
                                 const recall_inbound_t *msg,
                                 recall_store_insert_t *out);
@@ -240,6 +249,82 @@ int recall_store_variant_stats(recall_store_t *store, const char *tenant_id,
                                int (*fn)(void *opaque,
                                          const recall_variant_stats_t *s),
                                void *opaque);
+
+/* ---- contact events and erasure ---------------------------------------- */
+
+/* What recall_store_contact_update() did. */
+typedef enum recall_store_contact_outcome {
+        RECALL_STORE_CONTACT_APPLIED = 0, /* details set (contact created if
+                                             absent, with message_count 0) */
+        RECALL_STORE_CONTACT_STALE,       /* older than details_at: unchanged */
+        RECALL_STORE_CONTACT_ERASED,      /* the contact was erased at or after
+                                             ev->at_ms: nothing stored */
+} recall_store_contact_outcome_t;
+
+/* Inside a transaction with the tenant set: applies a ContactCreate or
+ * ContactUpdate (ev->erase must be 0): upserts the contact and sets the
+ * given name/phone/email (NULL leaves one as it is) and details_at, unless
+ * the event is older than details_at. Applying the same event again changes
+ * nothing. */
+int recall_store_contact_update(recall_store_t *store,
+                                const recall_contact_event_t *ev,
+                                recall_store_contact_outcome_t *outcome);
+
+/* Rows removed by one erasure, per table. */
+typedef struct recall_store_erased {
+        int applied; /* 0: a tombstone at or after erased_at_ms existed:
+                        nothing was deleted (a redelivered or older erasure
+                        must not erase the memory begun since) */
+        int64_t erased_at_ms; /* the tombstone's erased_at after the call */
+        int64_t messages, contacts, outbox, contact_profiles, prefs_events,
+                recommendations, recommend_replies;
+} recall_store_erased_t;
+
+/* Erases a contact (right to be forgotten): deletes every row about it from
+ * every tenant table holding per-contact data (messages, their outbox,
+ * contacts, contact_profiles, prefs_events, recommendations,
+ * recommend_replies) and records the tombstone in erasures (erased_at
+ * moves forward only; removed accumulates the counts), all in one
+ * transaction: the caller's (tenant set) or, when none is open, one of its
+ * own. Afterwards a message, contact event or preference event of the
+ * contact dated at or before erased_at_ms is skipped by the workers.
+ * requested_by is "crm", "cli" or "admin" (RECALL_EINVAL otherwise);
+ * cause_id names what asked (the ContactDelete's eventId, an operator, an
+ * audit id). The caller also deletes the contact's Redis keys
+ * (recall_cache_delete_contact). out may be NULL. */
+int recall_store_contact_erase(recall_store_t *store, const char *tenant_id,
+                               const char *contact_id, int64_t erased_at_ms,
+                               const char *requested_by, const char *cause_id,
+                               recall_store_erased_t *out);
+
+/* Tenant set first: calls fn(opaque, contact_id, erased_at_ms) for each
+ * contact of contact_ids (a JSON array of ids, as text) that has a
+ * tombstone. A non-zero return of fn stops the walk and is returned. */
+int recall_store_erasures_each(recall_store_t *store, const char *tenant_id,
+                               const char *contact_ids,
+                               int (*fn)(void *opaque, const char *contact_id,
+                                         int64_t erased_at_ms),
+                               void *opaque);
+
+/* What recall_store_reply_link() found. */
+typedef enum recall_store_echo {
+        RECALL_STORE_ECHO_NONE = 0, /* not the echo of a reply: store it */
+        RECALL_STORE_ECHO_LINKED,   /* linked to the reply now */
+        RECALL_STORE_ECHO_SEEN,     /* linked before: a redelivered echo */
+} recall_store_echo_t;
+
+/* Inside a transaction with the tenant set, for an OutboundMessage: when
+ * msg->message_id is already linked to a reply, ECHO_SEEN; otherwise, unless
+ * a message with that id is stored, links it (messages.crm_message_id) to
+ * the oldest reply recall recorded for the contact (source set) that is not
+ * linked yet, whose body equals msg->body once surrounding whitespace is
+ * trimmed from both, and whose time lies within RECALL_STORE_ECHO_WINDOW_MS
+ * before msg->at_ms (or up to RECALL_STORE_ECHO_SKEW_MS after it, for
+ * clocks that disagree): ECHO_LINKED. */
+#define RECALL_STORE_ECHO_WINDOW_MS (24LL * 3600 * 1000)
+#define RECALL_STORE_ECHO_SKEW_MS (5LL * 60 * 1000)
+int recall_store_reply_link(recall_store_t *store, const recall_inbound_t *msg,
+                            recall_store_echo_t *echo);
 
 /* ---- notifications ----------------------------------------------------- */
 

@@ -143,7 +143,9 @@ curl -sf "$RECALL_INGEST_URL/metrics" >"$T_TMP/metrics"
 metric() { awk -v m="$1" '$1 == m {print $2}' "$T_TMP/metrics"; }
 expect_eq "bad signatures counted" 3 "$(metric 'recall_ingest_rejected_total{reason="bad_signature"}')"
 expect_eq "missing signatures counted" 1 "$(metric 'recall_ingest_rejected_total{reason="missing_signature"}')"
-expect_eq "Kafka timeouts counted" 2 "$(metric 'recall_ingest_rejected_total{reason="kafka_timeout"}')"
+# two while the brokers were down, and any retry of m-after before they were back
+[ "$(metric 'recall_ingest_rejected_total{reason="kafka_timeout"}')" -ge 2 ] ||
+        fail "Kafka timeouts not counted"
 expect_eq "accepted InboundMessage" 4 "$(metric 'recall_ingest_accepted_total{type="InboundMessage"}')"
 [ "$(metric recall_ingest_produce_seconds_count)" -ge 6 ] || fail "produce latency not observed"
 expect_eq "readyz" ready "$(curl -sf "$RECALL_INGEST_URL/readyz")"

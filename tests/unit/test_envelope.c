@@ -1,6 +1,7 @@
 /* test_envelope.c: payload decoding (JSON and msgpack to one tree), encoding
  * both ways and back, every rejection code of recall_inbound_parse with its
- * exact reason and id rules (timestamps: test_time.c). msgpack
+ * exact reason and id rules (timestamps: test_time.c), the contact events
+ * (recall_contact_event_parse, recall_inbound_kind). msgpack
  * payloads are built here with msgpack-c's packer, independently of
  * recall_envelope_encode. */
 #include <jansson.h>
@@ -414,6 +415,192 @@ static void test_check_id(void **state)
         assert_int_equal(recall_envelope_check_id("{x}"), RECALL_EINVAL);
 }
 
+#define CONTACT_UPDATE                                                                   \
+        "{\"type\":\"ContactUpdate\",\"locationId\":\"t1\",\"contactId\":\"c1\","           \
+        "\"eventId\":\"wh-abc123\",\"dateAdded\":\"2026-11-21T15:00:00.000Z\","             \
+        "\"contact\":{\"name\":\"Jane Doe\",\"phone\":\"+15125550100\","                   \
+        "\"email\":\"jane@example.com\"}}"
+
+static int contact_parse(const char *json, recall_contact_event_t *ev, json_t **root)
+{
+        json_error_t err;
+
+        reason[0] = '\0';
+        assert_non_null(*root = json_loads(json, 0, &err));
+        return recall_contact_event_parse(*root, ev, reason, sizeof(reason));
+}
+
+static void test_contact_event_valid(void **state)
+{
+        const char *del = "{\"type\":\"ContactDelete\",\"locationId\":\"t1\",\"contactId\":\"c1\","
+                          "\"eventId\":\"wh-def456\",\"dateAdded\":\"2026-11-21T17:00:00+02:00\","
+                          "\"contact\":{\"name\":7}}";
+        const char *bare = "{\"type\":\"ContactCreate\",\"locationId\":\"t1\",\"contactId\":\"c1\","
+                           "\"eventId\":\"e\",\"dateAdded\":\"2026-11-21T15:00:00Z\","
+                           "\"contact\":{\"name\":null,\"email\":\"\"}}";
+        recall_contact_event_t ev;
+        json_t *root;
+
+        (void)state;
+        assert_int_equal(contact_parse(CONTACT_UPDATE, &ev, &root), 0);
+        assert_string_equal(ev.type, "ContactUpdate");
+        assert_false(ev.erase);
+        assert_string_equal(ev.tenant_id, "t1");
+        assert_string_equal(ev.contact_id, "c1");
+        assert_string_equal(ev.event_id, "wh-abc123");
+        assert_int_equal(ev.at_ms, EXAMPLE_AT_MS);
+        assert_string_equal(ev.name, "Jane Doe");
+        assert_string_equal(ev.phone, "+15125550100");
+        assert_string_equal(ev.email, "jane@example.com");
+        assert_int_equal(recall_inbound_kind(root), RECALL_INBOUND_CONTACT_UPDATE);
+        json_decref(root);
+
+        /* a delete ignores any contact object, even a malformed one */
+        assert_int_equal(contact_parse(del, &ev, &root), 0);
+        assert_true(ev.erase);
+        assert_string_equal(ev.event_id, "wh-def456");
+        assert_int_equal(ev.at_ms, EXAMPLE_AT_MS);
+        assert_null(ev.name);
+        assert_int_equal(recall_inbound_kind(root), RECALL_INBOUND_CONTACT_DELETE);
+        json_decref(root);
+
+        /* null = unchanged; "" is a value */
+        assert_int_equal(contact_parse(bare, &ev, &root), 0);
+        assert_false(ev.erase);
+        assert_null(ev.name);
+        assert_null(ev.phone);
+        assert_string_equal(ev.email, "");
+        json_decref(root);
+}
+
+static void test_inbound_kind(void **state)
+{
+        static const struct {
+                const char *json;
+                recall_inbound_kind_t kind;
+        } cases[] = {
+                {"{\"type\":\"InboundMessage\"}", RECALL_INBOUND_MESSAGE},
+                {"{\"type\":\"OutboundMessage\"}", RECALL_INBOUND_MESSAGE},
+                {"{\"type\":\"ContactCreate\"}", RECALL_INBOUND_CONTACT_UPDATE},
+                {"{\"type\":\"ContactUpdate\"}", RECALL_INBOUND_CONTACT_UPDATE},
+                {"{\"type\":\"ContactDelete\"}", RECALL_INBOUND_CONTACT_DELETE},
+                {"{\"type\":\"contactdelete\"}", RECALL_INBOUND_OTHER},
+                {"{\"type\":7}", RECALL_INBOUND_OTHER},
+                {"{}", RECALL_INBOUND_OTHER},
+                {"[\"ContactDelete\"]", RECALL_INBOUND_OTHER},
+        };
+        json_error_t err;
+        json_t *root;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                assert_non_null(root = json_loads(cases[i].json, 0, &err));
+                if (recall_inbound_kind(root) != cases[i].kind)
+                        fail_msg("%s: kind %d", cases[i].json, (int)recall_inbound_kind(root));
+                json_decref(root);
+        }
+        assert_int_equal(recall_inbound_kind(NULL), RECALL_INBOUND_OTHER);
+}
+
+/* The ContactUpdate example with field (in contact when in_contact) set to
+ * value (NULL: removed) must be rejected with exactly want. */
+static void expect_contact_rejected(const char *field, int in_contact, json_t *value,
+                                    const char *want)
+{
+        recall_contact_event_t ev;
+        json_t *root, *obj;
+
+        assert_int_equal(contact_parse(CONTACT_UPDATE, &ev, &root), 0);
+        obj = in_contact ? json_object_get(root, "contact") : root;
+        if (value)
+                json_object_set_new(obj, field, value);
+        else
+                json_object_del(obj, field);
+        assert_int_equal(recall_contact_event_parse(root, &ev, reason, sizeof(reason)),
+                         RECALL_EINVAL);
+        if (strcmp(reason, want))
+                fail_msg("%s: reason '%s', expected '%s'", field, reason, want);
+        json_decref(root);
+}
+
+static void test_contact_event_rejections(void **state)
+{
+        static const char *required[] = {"type", "locationId", "contactId", "eventId",
+                                         "dateAdded"};
+        char missing[64], big[RECALL_CONTACT_EMAIL_MAX + 2], want[128];
+        recall_contact_event_t ev;
+        recall_inbound_t msg;
+        json_t *root;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+                snprintf(missing, sizeof(missing), "missing_field: %s", required[i]);
+                expect_contact_rejected(required[i], 0, NULL, missing);
+        }
+        expect_contact_rejected("eventId", 0, json_null(), "missing_field: eventId");
+        expect_contact_rejected("eventId", 0, json_integer(3), "invalid_field: eventId is an integer");
+        expect_contact_rejected("type", 0, json_string("InboundMessage"), "invalid_field: type");
+        expect_contact_rejected("type", 0, json_string("ContactMerge"), "invalid_field: type");
+        expect_contact_rejected("locationId", 0, json_string("t 1"), "invalid_id: locationId");
+        expect_contact_rejected("contactId", 0, json_string("t1:c1"), "invalid_id: contactId");
+        expect_contact_rejected("eventId", 0, json_string("wh/1"), "invalid_id: eventId");
+        expect_contact_rejected("dateAdded", 0, json_string("2026-11-21T15:00:00"),
+                                "invalid_field: dateAdded");
+        expect_contact_rejected("contact", 0, json_string("Jane"),
+                                "invalid_field: contact is a string");
+        expect_contact_rejected("phone", 1, json_integer(5125550100),
+                                "invalid_field: contact.phone is an integer");
+        expect_contact_rejected("name", 1, json_stringn("Ja\0ne", 5),
+                                "invalid_field: contact.name holds a NUL");
+        /* trees built in memory may hold anything: overlong '/', lone
+         * surrogate, truncated sequence */
+        expect_contact_rejected("name", 1, json_string_nocheck("\xc0\xaf"),
+                                "invalid_utf8: contact.name");
+        expect_contact_rejected("email", 1, json_string_nocheck("a\xed\xa0\x80@x"),
+                                "invalid_utf8: contact.email");
+        expect_contact_rejected("phone", 1, json_string_nocheck("+1\xe2\x82"),
+                                "invalid_utf8: contact.phone");
+
+        /* each limit is allowed, one byte more is not */
+        memset(big, 'a', sizeof(big));
+        big[RECALL_CONTACT_NAME_MAX + 1] = '\0';
+        expect_contact_rejected("name", 1, json_string(big),
+                                "invalid_field: contact.name is 257 bytes, limit 256");
+        big[RECALL_CONTACT_PHONE_MAX + 1] = '\0';
+        expect_contact_rejected("phone", 1, json_string(big),
+                                "invalid_field: contact.phone is 65 bytes, limit 64");
+        memset(big, 'a', sizeof(big));
+        big[RECALL_CONTACT_EMAIL_MAX + 1] = '\0';
+        snprintf(want, sizeof(want), "invalid_field: contact.email is %d bytes, limit %d",
+                 RECALL_CONTACT_EMAIL_MAX + 1, RECALL_CONTACT_EMAIL_MAX);
+        expect_contact_rejected("email", 1, json_string(big), want);
+
+        assert_int_equal(contact_parse(CONTACT_UPDATE, &ev, &root), 0);
+        big[RECALL_CONTACT_EMAIL_MAX] = '\0';
+        json_object_set_new(json_object_get(root, "contact"), "email", json_string(big));
+        /* multi-byte UTF-8 counts in bytes: 128 x "é" = 256 bytes */
+        json_object_set_new(json_object_get(root, "contact"), "name",
+                            json_string("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));
+        assert_int_equal(recall_contact_event_parse(root, &ev, reason, sizeof(reason)), 0);
+        assert_int_equal(strlen(ev.email), RECALL_CONTACT_EMAIL_MAX);
+        json_decref(root);
+
+        assert_int_equal(recall_contact_event_parse(NULL, &ev, reason, sizeof(reason)),
+                         RECALL_EINVAL);
+        assert_string_equal(reason, "not_object: payload is missing");
+        /* and the message parser still refuses contact events */
+        assert_int_equal(contact_parse(CONTACT_UPDATE, &ev, &root), 0);
+        json_object_set_new(root, "messageId", json_string("m"));
+        json_object_set_new(root, "body", json_string("x"));
+        json_object_set_new(root, "messageType", json_string("SMS"));
+        json_object_set_new(root, "direction", json_string("inbound"));
+        assert_int_equal(recall_inbound_parse(root, 100, &msg, reason, sizeof(reason)),
+                         RECALL_EINVAL);
+        assert_string_equal(reason, "invalid_field: type");
+        json_decref(root);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -424,6 +611,9 @@ int main(void)
                 cmocka_unit_test(test_decode_rejections),
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_check_id),
+                cmocka_unit_test(test_contact_event_valid),
+                cmocka_unit_test(test_inbound_kind),
+                cmocka_unit_test(test_contact_event_rejections),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,10 @@
  * its own tenants: migrations are idempotent, messages are counted once,
  * the hot window is the last N in arrival order, a lost connection is
  * retried by begin, and row-level security keeps tenants apart for
- * recall_app. Without PostgreSQL's binaries every test is skipped. */
+ * recall_app; contact updates keep the newest details, an erasure removes
+ * every per-contact row and its tombstone stops older events, and the echo
+ * of a reply is linked to it. Without PostgreSQL's binaries every test is
+ * skipped. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +37,7 @@
 #include <libpq-fe.h>
 
 #include "recall/error.h"
+#include "recall/memory.h"
 #include "recall/store.h"
 #include "recall/time.h"
 
@@ -650,6 +654,394 @@ static void test_rls(void **state)
         PQfinish(conn);
 }
 
+/* An update of contact in tenant at at_ms. */
+static recall_contact_event_t contact_event(const char *tenant, const char *contact,
+                                            int64_t at_ms)
+{
+        return (recall_contact_event_t){.type = "ContactUpdate", .tenant_id = tenant,
+                                        .contact_id = contact, .event_id = "e", .at_ms = at_ms};
+}
+
+static int update_one(recall_store_t *store, const recall_contact_event_t *ev,
+                      recall_store_contact_outcome_t *outcome)
+{
+        int rc;
+
+        if ((rc = recall_store_begin(store)))
+                return rc;
+        if ((rc = recall_store_set_tenant(store, ev->tenant_id)) ||
+            (rc = recall_store_contact_update(store, ev, outcome))) {
+                recall_store_rollback(store);
+                return rc;
+        }
+        return recall_store_commit(store);
+}
+
+/* The text of one value, "" for none; the caller frees it. */
+static char *sql_text(PGconn *conn, const char *sql)
+{
+        PGresult *res = PQexec(conn, sql);
+        char *v = strdup(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                                 ? PQgetvalue(res, 0, 0)
+                                 : "");
+
+        PQclear(res);
+        return v;
+}
+
+static void expect_text(PGconn *conn, const char *sql, const char *want)
+{
+        char *got = sql_text(conn, sql);
+
+        if (strcmp(got, want))
+                fail_msg("%s: '%s', expected '%s'", sql, got, want);
+        free(got);
+}
+
+static void test_contact_update(void **state)
+{
+        recall_store_contact_outcome_t outcome;
+        recall_contact_event_t ev;
+        recall_store_insert_t res;
+        recall_inbound_t m;
+        recall_memory_t *mem;
+        recall_store_t *store;
+        PGconn *conn;
+
+        (void)state;
+        NEED_CLUSTER();
+        store = connect_store(pg.admin_dsn);
+        assert_int_equal(recall_store_tenant_add(store, "cu", NULL), 0);
+        recall_store_destroy(store);
+        store = connect_store(pg.app_dsn);
+        conn = PQconnectdb(pg.admin_dsn);
+
+        /* a new contact: created with no messages */
+        ev = contact_event("cu", "c1", 2000);
+        ev.name = "Jane";
+        ev.phone = "+1555";
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_APPLIED);
+        expect_text(conn, "SELECT name || '|' || phone || '|' || message_count || '|' ||"
+                          " (extract(epoch FROM details_at) * 1000)::bigint FROM contacts"
+                          " WHERE tenant_id = 'cu' AND contact_id = 'c1'",
+                    "Jane|+1555|0|2000");
+        /* again: the same */
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_APPLIED);
+        /* older: reverts nothing, not even a field the newer one left out */
+        ev = contact_event("cu", "c1", 1999);
+        ev.name = "Old";
+        ev.email = "old@x";
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_STALE);
+        /* newer with the email alone: the rest stays */
+        ev = contact_event("cu", "c1", 3000);
+        ev.email = "jane@x";
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_APPLIED);
+        expect_text(conn, "SELECT name || '|' || phone || '|' || email FROM contacts"
+                          " WHERE tenant_id = 'cu' AND contact_id = 'c1'",
+                    "Jane|+1555|jane@x");
+
+        /* a message older than the details cannot revert them */
+        m = message("cu", "c1", "cu-1", 2500);
+        m.contact_name = "Msg";
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_int_equal(res.inserted, 1);
+        assert_int_equal(res.message_count, 1);
+        assert_int_equal(res.prev_at_ms, -1);
+        assert_int_equal(res.details_at_ms, 3000);
+        expect_text(conn, "SELECT name FROM contacts WHERE tenant_id = 'cu' AND contact_id = 'c1'",
+                    "Jane");
+        /* a newer one does */
+        m = message("cu", "c1", "cu-2", 4000);
+        m.contact_name = "Janet";
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_int_equal(res.details_at_ms, 4000);
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "cu"), 0);
+        assert_int_equal(recall_store_memory_load(store, "cu", "c1", 10, &mem), 0);
+        assert_int_equal(recall_store_commit(store), 0);
+        assert_string_equal(mem->name, "Janet");
+        assert_int_equal(mem->message_count, 2);
+        recall_memory_destroy(mem);
+        /* so an update older than that message is stale */
+        ev = contact_event("cu", "c1", 3500);
+        ev.name = "Jane";
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_STALE);
+
+        ev.erase = 1;
+        assert_int_equal(recall_store_contact_update(store, &ev, &outcome), RECALL_EINVAL);
+        PQfinish(conn);
+        recall_store_destroy(store);
+}
+
+static int note_erasure(void *opaque, const char *contact_id, int64_t erased_at_ms)
+{
+        char *buf = opaque;
+
+        snprintf(buf + strlen(buf), 64, "%s@%lld;", contact_id, (long long)erased_at_ms);
+        return 0;
+}
+
+/* Rows about contact of tenant 'er' in every per-contact table, as
+ * "messages,contacts,outbox,profiles,prefs,recommendations,replies". */
+static char *er_rows(PGconn *conn, const char *contact)
+{
+        char sql[1024];
+
+        snprintf(sql, sizeof(sql),
+                 "SELECT concat_ws(',',"
+                 " (SELECT count(*) FROM messages WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM contacts WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM outbox WHERE tenant_id = 'er' AND message_id LIKE '%1$s-%%'),"
+                 " (SELECT count(*) FROM contact_profiles WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM prefs_events WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM recommendations WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM recommend_replies WHERE tenant_id = 'er' AND contact_id = '%1$s'))",
+                 contact);
+        return sql_text(conn, sql);
+}
+
+static void test_contact_erase(void **state)
+{
+        recall_store_contact_outcome_t outcome;
+        recall_contact_event_t ev = contact_event("er", "c1", 4500);
+        recall_store_insert_t res;
+        recall_store_erased_t out;
+        recall_inbound_t m;
+        recall_store_t *store;
+        char seen[256] = "", *rows;
+        PGconn *conn, *app;
+        PGresult *pr;
+
+        (void)state;
+        NEED_CLUSTER();
+        store = connect_store(pg.admin_dsn);
+        assert_int_equal(recall_store_tenant_add(store, "er", NULL), 0);
+        recall_store_destroy(store);
+        store = connect_store(pg.app_dsn);
+        m = message("er", "c1", "c1-1", 1000);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        m = message("er", "c1", "c1-2", 2000);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        m = message("er", "c2", "c2-1", 1000);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        conn = PQconnectdb(pg.admin_dsn);
+        for (int i = 1; i <= 2; i++) {
+                char sql[1024];
+
+                snprintf(sql, sizeof(sql),
+                         "INSERT INTO outbox VALUES ('er', 'c%1$d-1', 0, 't', 'k', 'p');"
+                         "INSERT INTO contact_profiles (tenant_id, contact_id) VALUES ('er', 'c%1$d');"
+                         "INSERT INTO prefs_events VALUES ('er', 'ev%1$d', 'c%1$d', 'view', now());"
+                         "INSERT INTO recommendations (tenant_id, request_id, contact_id, listing_key,"
+                         " rank, score) VALUES ('er', 'rq%1$d', 'c%1$d', 'L1', 1, 0.5),"
+                         " ('er', 'rq%1$d', 'c%1$d', 'L2', 2, 0.4);"
+                         "INSERT INTO recommend_replies (tenant_id, request_id, contact_id, payload)"
+                         " VALUES ('er', 'rq%1$d', 'c%1$d', '{}')", i);
+                assert_int_equal(sql_exec(pg.admin_dsn, sql), 0);
+        }
+        rows = er_rows(conn, "c1");
+        assert_string_equal(rows, "2,1,1,1,1,2,1");
+        free(rows);
+
+        /* in a transaction of its own, as recall_app */
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 5000, "crm", "wh-1", &out),
+                         0);
+        assert_true(out.applied);
+        assert_int_equal(out.erased_at_ms, 5000);
+        assert_int_equal(out.messages, 2);
+        assert_int_equal(out.contacts, 1);
+        assert_int_equal(out.outbox, 1);
+        assert_int_equal(out.contact_profiles, 1);
+        assert_int_equal(out.prefs_events, 1);
+        assert_int_equal(out.recommendations, 2);
+        assert_int_equal(out.recommend_replies, 1);
+        rows = er_rows(conn, "c1");
+        assert_string_equal(rows, "0,0,0,0,0,0,0");
+        free(rows);
+        rows = er_rows(conn, "c2");
+        assert_string_equal(rows, "1,1,1,1,1,2,1");
+        free(rows);
+        expect_text(conn, "SELECT requested_by || '|' || cause_id || '|' ||"
+                          " (extract(epoch FROM erased_at) * 1000)::bigint || '|' ||"
+                          " (removed ->> 'messages') || '|' || (removed ->> 'recommendations')"
+                          " FROM erasures WHERE tenant_id = 'er' AND contact_id = 'c1'",
+                    "crm|wh-1|5000|2|2");
+
+        /* up to the erasure: skipped; after it: a fresh memory */
+        m = message("er", "c1", "c1-1", 1000);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_true(res.erased);
+        assert_int_equal(res.inserted, 0);
+        m = message("er", "c1", "c1-3", 5000);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_true(res.erased);
+        assert_int_equal(update_one(store, &ev, &outcome), 0);
+        assert_int_equal(outcome, RECALL_STORE_CONTACT_ERASED);
+        rows = er_rows(conn, "c1");
+        assert_string_equal(rows, "0,0,0,0,0,0,0");
+        free(rows);
+        m = message("er", "c1", "c1-4", 5001);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_false(res.erased);
+        assert_int_equal(res.inserted, 1);
+        assert_int_equal(res.message_count, 1);
+        assert_int_equal(res.prev_at_ms, -1);
+
+        /* a redelivered (or older) erasure leaves the new memory alone */
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 5000, "crm", "wh-1", &out),
+                         0);
+        assert_false(out.applied);
+        assert_int_equal(out.erased_at_ms, 5000);
+        assert_int_equal(out.messages, 0);
+        rows = er_rows(conn, "c1");
+        assert_string_equal(rows, "1,1,0,0,0,0,0");
+        free(rows);
+
+        /* a later one, inside the caller's transaction: forward, counts add up */
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "er"), 0);
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 7000, "cli", "op-1", NULL),
+                         0);
+        assert_int_equal(recall_store_commit(store), 0);
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 3000, "admin", "a-1", &out),
+                         0);
+        assert_false(out.applied);
+        assert_int_equal(out.erased_at_ms, 7000);
+        expect_text(conn, "SELECT requested_by || '|' || cause_id || '|' ||"
+                          " (extract(epoch FROM erased_at) * 1000)::bigint || '|' ||"
+                          " (removed ->> 'messages') || '|' || (removed ->> 'contacts')"
+                          " FROM erasures WHERE tenant_id = 'er' AND contact_id = 'c1'",
+                    "cli|op-1|7000|3|2");
+        rows = er_rows(conn, "c1");
+        assert_string_equal(rows, "0,0,0,0,0,0,0");
+        free(rows);
+
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "er"), 0);
+        assert_int_equal(recall_store_erasures_each(store, "er", "[\"c1\",\"c2\",\"c3\"]",
+                                                    note_erasure, seen), 0);
+        assert_int_equal(recall_store_commit(store), 0);
+        assert_string_equal(seen, "c1@7000;");
+
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 8000, "robot", "x", &out),
+                         RECALL_EINVAL);
+        assert_int_equal(recall_store_contact_erase(store, "er", "c1", 8000, "cli", NULL, &out),
+                         RECALL_EINVAL);
+
+        /* recall_app may not remove a tombstone, nor see another tenant's */
+        app = PQconnectdb(pg.app_dsn);
+        PQclear(PQexec(app, "BEGIN"));
+        PQclear(PQexec(app, "SELECT set_config('recall.tenant_id', 'er', true)"));
+        pr = PQexec(app, "DELETE FROM erasures");
+        assert_int_equal(PQresultStatus(pr), PGRES_FATAL_ERROR);
+        assert_string_equal(PQresultErrorField(pr, PG_DIAG_SQLSTATE), "42501");
+        PQclear(pr);
+        PQclear(PQexec(app, "ROLLBACK"));
+        assert_int_equal(sql_value(app, "SELECT count(*) FROM erasures"), 0);
+        PQfinish(app);
+        PQfinish(conn);
+        recall_store_destroy(store);
+}
+
+static recall_store_echo_t link_one(recall_store_t *store, const char *contact, const char *id,
+                                    const char *body, int64_t at_ms)
+{
+        recall_inbound_t m = message("rl", contact, id, at_ms);
+        recall_store_echo_t echo;
+
+        m.type = "OutboundMessage";
+        m.direction = "outbound";
+        m.body = body;
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "rl"), 0);
+        assert_int_equal(recall_store_reply_link(store, &m, &echo), 0);
+        assert_int_equal(recall_store_commit(store), 0);
+        return echo;
+}
+
+static void reply_one(recall_store_t *store, const char *id, const char *body, int64_t at_ms)
+{
+        recall_store_reply_t r = {.tenant_id = "rl", .contact_id = "c1", .reply_id = id,
+                                  .channel = "SMS", .body = (char *)body, .source = "claude",
+                                  .at_ms = at_ms};
+        int64_t count;
+
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "rl"), 0);
+        assert_int_equal(recall_store_reply_insert(store, &r, &count), 0);
+        assert_int_equal(recall_store_commit(store), 0);
+        assert_true(count > 0);
+}
+
+static void test_reply_link(void **state)
+{
+        const int64_t t = 1800000000000LL, hour = 3600000;
+        recall_store_insert_t res;
+        recall_inbound_t m;
+        recall_store_t *store;
+        PGconn *conn;
+
+        (void)state;
+        NEED_CLUSTER();
+        store = connect_store(pg.admin_dsn);
+        assert_int_equal(recall_store_tenant_add(store, "rl", NULL), 0);
+        recall_store_destroy(store);
+        store = connect_store(pg.app_dsn);
+        m = message("rl", "c1", "in-1", t);
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        m.contact_id = "c2";
+        m.message_id = "in-2";
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        reply_one(store, "rp-1", "Hi Jane, 3 beds?", t + 1000);
+        reply_one(store, "rp-2", "Sure", t + 2000);
+        reply_one(store, "rp-3", "Sure", t + 3000);
+        reply_one(store, "rp-4", "Ok", t + 4000);
+
+        /* surrounding whitespace aside, the same body: linked, then seen */
+        assert_int_equal(link_one(store, "c1", "crm-1", " \tHi Jane, 3 beds?\r\n", t + 60000),
+                         RECALL_STORE_ECHO_LINKED);
+        assert_int_equal(link_one(store, "c1", "crm-1", "Hi Jane, 3 beds?", t + 60000),
+                         RECALL_STORE_ECHO_SEEN);
+        /* already linked, so another echo of it is a message of its own */
+        assert_int_equal(link_one(store, "c1", "crm-9", "Hi Jane, 3 beds?", t + 60000),
+                         RECALL_STORE_ECHO_NONE);
+        /* inside text, case and other contacts differ */
+        assert_int_equal(link_one(store, "c1", "crm-2", "hi jane, 3 beds?", t + 60000),
+                         RECALL_STORE_ECHO_NONE);
+        assert_int_equal(link_one(store, "c2", "crm-2", "Sure", t + 60000),
+                         RECALL_STORE_ECHO_NONE);
+        /* more than 24 h after, or well before: not an echo */
+        assert_int_equal(link_one(store, "c1", "crm-3", "Sure", t + 2000 + 24 * hour + 1001),
+                         RECALL_STORE_ECHO_NONE);
+        assert_int_equal(link_one(store, "c1", "crm-3", "Sure", t - hour),
+                         RECALL_STORE_ECHO_NONE);
+        /* two equal replies: the echoes take them oldest first */
+        assert_int_equal(link_one(store, "c1", "crm-4", "Sure", t + 24 * hour + 2000),
+                         RECALL_STORE_ECHO_LINKED);
+        assert_int_equal(link_one(store, "c1", "crm-5", "Sure", t + 24 * hour + 2000),
+                         RECALL_STORE_ECHO_LINKED);
+        /* a message stored under that id already is not relinked */
+        m = message("rl", "c1", "crm-6", t + 5000);
+        m.type = "OutboundMessage";
+        m.direction = "outbound";
+        m.body = "Ok";
+        assert_int_equal(insert_one(store, &m, &res), 0);
+        assert_int_equal(link_one(store, "c1", "crm-6", "Ok", t + 5000), RECALL_STORE_ECHO_NONE);
+
+        conn = PQconnectdb(pg.admin_dsn);
+        expect_text(conn, "SELECT string_agg(message_id || '=' || coalesce(crm_message_id, '-'),"
+                          " ',' ORDER BY seq) FROM messages WHERE tenant_id = 'rl'"
+                          " AND source IS NOT NULL",
+                    "rp-1=crm-1,rp-2=crm-4,rp-3=crm-5,rp-4=-");
+        PQfinish(conn);
+        recall_store_destroy(store);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -662,6 +1054,9 @@ int main(void)
                 cmocka_unit_test(test_memory_load),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_rls),
+                cmocka_unit_test(test_contact_update),
+                cmocka_unit_test(test_contact_erase),
+                cmocka_unit_test(test_reply_link),
         };
 
         return cmocka_run_group_tests(tests, start_cluster, stop_cluster);

@@ -27,6 +27,7 @@
 
 #include "signature.h"
 #include "webhook.h"
+#include "recall/envelope.h"
 
 static unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 
@@ -283,6 +284,9 @@ static void test_bad_bodies(void **state)
         expect_status("{\"type\":\"ContactUpdate\",\"locationId\":\"acme\",\"id\":\"c1\","
                       "\"email\":42}",
                       400, "invalid_field");
+        expect_status("{\"type\":\"ContactUpdate\",\"locationId\":\"acme\",\"id\":\"c1\","
+                      "\"name\":\"\xff\"}",
+                      400, "invalid_json");
         expect_status("{\"type\":\"AppointmentCreate\",\"locationId\":\"acme\","
                       "\"appointment\":{\"id\":\"a1\"}}",
                       400, "missing_field");
@@ -335,7 +339,9 @@ static void test_contact_shapes(void **state)
                 "{\"type\":\"ContactUpdate\",\"data\":{\"locationId\":\"t2\",\"contactId\":\"c8\","
                 "\"name\":\"Bo Li\",\"email\":\"bo@example.com\",\"dateAdded\":\"2026-01-01T00:00:00Z\","
                 "\"dateUpdated\":\"2026-11-20T10:00:00Z\"}}";
+        recall_contact_event_t ev;
         webhook_result_t res;
+        char reason[256];
         json_t *doc;
 
         (void)state;
@@ -351,6 +357,11 @@ static void test_contact_shapes(void **state)
                             "Jane Doe");
         /* an empty email is no email: it changes nothing */
         assert_null(json_object_get(json_object_get(doc, "contact"), "email"));
+        /* recall-memory takes it as it is */
+        assert_int_equal(recall_contact_event_parse(doc, &ev, reason, sizeof(reason)), 0);
+        assert_string_equal(ev.name, "Jane Doe");
+        assert_string_equal(ev.phone, "+15125550100");
+        assert_false(ev.erase);
         json_decref(doc);
         webhook_result_release(&res);
 
@@ -370,7 +381,9 @@ static void test_event_ids_stable(void **state)
 {
         static const char del[] = "{\"type\":\"ContactDelete\",\"locationId\":\"acme\",\"id\":\"c1\"}";
         static const char del2[] = "{\"type\":\"ContactDelete\",\"locationId\":\"acme\",\"id\":\"c2\"}";
+        recall_contact_event_t ev;
         webhook_result_t a, b, c;
+        char reason[256];
         json_t *da, *db, *dc;
 
         (void)state;
@@ -386,6 +399,8 @@ static void test_event_ids_stable(void **state)
                                 json_string_value(json_object_get(dc, "eventId")));
         assert_int_equal(strncmp(json_string_value(json_object_get(da, "eventId")), "wh-", 3), 0);
         assert_null(json_object_get(da, "contact"));
+        assert_int_equal(recall_contact_event_parse(da, &ev, reason, sizeof(reason)), 0);
+        assert_true(ev.erase);
         /* no time in the webhook: the receive time */
         assert_string_equal(json_string_value(json_object_get(da, "dateAdded")),
                             "2026-11-18T11:06:40.000Z");

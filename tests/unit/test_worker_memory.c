@@ -1,6 +1,7 @@
 /* test_worker_memory.c: the memory worker's batch logic on what needs no
  * server: every kind of poison message gets a dead-letter verdict with its
- * reason code, and a batch of nothing but poison touches no store. (Storing,
+ * reason code (contact events with theirs), and a batch of nothing but
+ * poison touches no store. (Storing,
  * caching and publishing are covered by tests/integration against the real
  * stack.) */
 #include <setjmp.h>
@@ -83,6 +84,57 @@ static void test_oversized_payload(void **state)
         assert_int_equal(ingest_batch(ing, &item, 1), 0);
         assert_int_equal(item.verdict, RECALL_ITEM_DLQ);
         assert_memory_equal(item.reason, "too_large", 9);
+        ingest_destroy(ing);
+        recall_config_destroy(cfg);
+}
+
+/* Contact events are told apart by type and validated as such: each poison
+ * one is dead-lettered with its own reason, without a store. */
+static void test_contact_event_poison(void **state)
+{
+        static const char *const cases[][2] = {
+                {"{\"type\":\"ContactUpdate\",\"locationId\":\"t\",\"contactId\":\"c\","
+                 "\"dateAdded\":\"2026-11-21T10:00:00Z\"}", "missing_field: eventId"},
+                {"{\"type\":\"ContactDelete\",\"locationId\":\"t\",\"contactId\":\"c:1\","
+                 "\"eventId\":\"e\",\"dateAdded\":\"2026-11-21T10:00:00Z\"}", "invalid_id: contactId"},
+                {"{\"type\":\"ContactCreate\",\"locationId\":\"t\",\"contactId\":\"c\","
+                 "\"eventId\":\"e\",\"dateAdded\":\"2026-11-21T10:00:00Z\","
+                 "\"contact\":{\"phone\":\"+1555555555555555555555555555555555555555555555555555555555555555\"}}",
+                 "invalid_field: contact.phone is 65 bytes, limit 64"},
+                {"{\"type\":\"ContactUpdate\",\"locationId\":\"t\",\"contactId\":\"c\","
+                 "\"eventId\":\"e\",\"dateAdded\":\"soon\"}", "invalid_field: dateAdded"},
+                /* an unknown type is still the message parser's rejection */
+                {"{\"type\":\"ContactMerge\",\"locationId\":\"t\",\"contactId\":\"c\","
+                 "\"eventId\":\"e\",\"messageId\":\"m\",\"body\":\"\",\"messageType\":\"SMS\","
+                 "\"direction\":\"inbound\",\"dateAdded\":\"2026-11-21T10:00:00Z\"}",
+                 "invalid_field: type"},
+        };
+        enum { N = sizeof(cases) / sizeof(cases[0]) };
+        recall_config_t *cfg = recall_config_new();
+        rd_kafka_message_t rkm[N];
+        recall_batch_item_t items[N];
+        ingest_stats_t stats;
+        ingest_t *ing;
+
+        (void)state;
+        assert_non_null(ing = ingest_new(cfg, NULL, NULL, NULL));
+        memset(rkm, 0, sizeof(rkm));
+        memset(items, 0, sizeof(items));
+        for (size_t i = 0; i < N; i++) {
+                rkm[i].payload = (void *)cases[i][0];
+                rkm[i].len = strlen(cases[i][0]);
+                items[i].rkm = &rkm[i];
+        }
+        assert_int_equal(ingest_batch(ing, items, N), 0);
+        for (size_t i = 0; i < N; i++) {
+                assert_int_equal(items[i].verdict, RECALL_ITEM_DLQ);
+                if (strcmp(items[i].reason, cases[i][1]))
+                        fail_msg("case %zu: reason '%s', expected '%s'", i, items[i].reason,
+                                 cases[i][1]);
+        }
+        ingest_stats(ing, &stats);
+        assert_int_equal(stats.dead_letters, N);
+        assert_int_equal(stats.contact_updates + stats.erasures + stats.erased_skipped, 0);
         ingest_destroy(ing);
         recall_config_destroy(cfg);
 }
@@ -235,6 +287,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_poison_is_dead_lettered),
                 cmocka_unit_test(test_oversized_payload),
+                cmocka_unit_test(test_contact_event_poison),
                 cmocka_unit_test(test_learn),
                 cmocka_unit_test(test_directives),
         };

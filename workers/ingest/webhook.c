@@ -22,9 +22,6 @@
 #include "recall/time.h"
 
 #define EVENT_ID_MAX 96 /* leaves room for "le-" and other prefixes */
-#define NAME_MAX_BYTES 256
-#define PHONE_MAX_BYTES 64
-#define EMAIL_MAX_BYTES 320
 
 /* A listing named in an appointment's title, notes or address:
  * "MLS# 7731234", "Listing ID: TX-55821". The key must hold a digit, so
@@ -215,8 +212,9 @@ static int route_contact(const webhook_settings_t *settings,
         static const char *const delete_times[] = {"timestamp", NULL};
         const json_t *c = contact_object(root);
         const char *contact_id, *name, *first, *last, *phone, *email;
-        char id[EVENT_ID_MAX + 8], at[40], full[2 * NAME_MAX_BYTES + 2];
+        char id[EVENT_ID_MAX + 8], at[40], full[2 * RECALL_CONTACT_NAME_MAX + 2];
         int deleting = !strcmp(type, "ContactDelete");
+        recall_contact_event_t ev;
         json_t *doc, *details;
 
         if (!(*tenant_id = str_member(root, "locationId")) &&
@@ -236,11 +234,11 @@ static int route_contact(const webhook_settings_t *settings,
                               at)))
                 return fail(res, 429, "out_of_memory: try again");
         if (!deleting) {
-                if (contact_field(res, c, "name", NAME_MAX_BYTES, &name) ||
-                    contact_field(res, c, "firstName", NAME_MAX_BYTES, &first) ||
-                    contact_field(res, c, "lastName", NAME_MAX_BYTES, &last) ||
-                    contact_field(res, c, "phone", PHONE_MAX_BYTES, &phone) ||
-                    contact_field(res, c, "email", EMAIL_MAX_BYTES, &email)) {
+                if (contact_field(res, c, "name", RECALL_CONTACT_NAME_MAX, &name) ||
+                    contact_field(res, c, "firstName", RECALL_CONTACT_NAME_MAX, &first) ||
+                    contact_field(res, c, "lastName", RECALL_CONTACT_NAME_MAX, &last) ||
+                    contact_field(res, c, "phone", RECALL_CONTACT_PHONE_MAX, &phone) ||
+                    contact_field(res, c, "email", RECALL_CONTACT_EMAIL_MAX, &email)) {
                         json_decref(doc);
                         return res->status;
                 }
@@ -257,6 +255,11 @@ static int route_contact(const webhook_settings_t *settings,
                 if (email)
                         json_object_set_new(details, "email", json_string(email));
                 json_object_set_new(doc, "contact", details);
+        }
+        /* what recall-memory will accept, judged the way it judges it */
+        if (recall_contact_event_parse(doc, &ev, res->reason, sizeof(res->reason))) {
+                json_decref(doc);
+                return fail_as(res, 400);
         }
         return add_json(res, settings, "messages.inbound", *tenant_id, contact_id, doc);
 }

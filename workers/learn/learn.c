@@ -9,7 +9,8 @@
  *
  * A listing event about a listing the tenant's inventory does not hold is
  * dead-lettered (unknown_listing): its evidence cannot be weighed, and a
- * redrive after the import applies it. Tenant settings (weights and
+ * redrive after the import applies it. An item about a contact erased at or
+ * after its time (recall_store_contact_erase) is skipped. Tenant settings (weights and
  * half-life) are cached for TENANT_TTL_MS. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,6 +446,41 @@ static int call_put(run_t *r, const char *json)
         return recall_store_profiles_put(r->l->store, r->its[r->from].tenant_id, json);
 }
 
+static int skip_erased(void *opaque, const char *contact_id, int64_t erased_at_ms)
+{
+        run_t *r = opaque;
+
+        for (size_t i = r->from; i < r->to; i++) {
+                item_t *it = &r->its[i];
+
+                if (it->kind != ITEM_SKIP && r->items[i].verdict != RECALL_ITEM_DLQ &&
+                    it->at_ms <= erased_at_ms && !strcmp(it->contact_id, contact_id)) {
+                        it->kind = ITEM_SKIP;
+                        r->l->stats.skipped++;
+                }
+        }
+        return 0;
+}
+
+static int call_erasures(run_t *r, const char *json)
+{
+        return recall_store_erasures_each(r->l->store, r->its[r->from].tenant_id, json,
+                                          skip_erased, r);
+}
+
+/* Skips the run's items about contacts erased at or after their time: a
+ * preference event or message from before an erasure (delayed, or replayed)
+ * must not bring a profile back. One round trip. */
+static int run_skip_erased(run_t *r)
+{
+        json_t *ids = json_array();
+
+        for (size_t i = r->from; ids && i < r->to; i++)
+                if (r->its[i].kind != ITEM_SKIP && r->items[i].verdict != RECALL_ITEM_DLQ)
+                        json_array_append_new(ids, json_string(r->its[i].contact_id));
+        return bulk(ids, call_erasures, r);
+}
+
 /* Reads what the run needs in four round trips: its listings (an event
  * about a listing the tenant does not have is dead-lettered), which events
  * are new (recording them), its contacts' profiles and styles, and the
@@ -622,7 +658,7 @@ static int apply_run(learner_t *l, recall_batch_item_t *items, item_t *its, size
                 return rc;
         if (!(r.contacts = calloc(to - from, sizeof(*r.contacts))))
                 return RECALL_ENOMEM;
-        if (!(rc = run_load(&r))) {
+        if (!(rc = run_skip_erased(&r)) && !(rc = run_load(&r))) {
                 for (size_t i = from; i < to && !rc; i++)
                         if (its[i].kind != ITEM_SKIP && items[i].verdict != RECALL_ITEM_DLQ)
                                 rc = run_apply(&r, &its[i], w);

@@ -16,6 +16,14 @@
  * transaction, with the lead.events / prefs.update it causes recorded in the
  * outbox, and published with its respond.request.
  *
+ * Contact events (ContactCreate/ContactUpdate/ContactDelete) share the
+ * topic: an update sets the contact's details unless older than the ones it
+ * has, and drops its blob; a delete erases the contact (store and Redis) and
+ * leaves a tombstone, after which anything dated up to the erasure is
+ * skipped. The CRM's echo of a reply recall sent (an OutboundMessage with
+ * the reply's body) is linked to the recorded reply instead of being stored
+ * as a second turn. None of these produce outputs.
+ *
  * Tenant settings and gazetteers are cached for TENANT_TTL_MS; an unknown
  * tenant is never cached, so registering it takes effect on its next
  * message. */
@@ -57,10 +65,18 @@ struct ingest {
 
 /* What the batch learned about one item. */
 typedef struct parsed {
-        json_t *root; /* owned; msg points into it */
+        json_t *root; /* owned; msg or ev points into it */
+        const char *tenant_id, *contact_id; /* of msg or ev */
+        int is_contact;         /* a contact event (ev), not a message (msg) */
         recall_inbound_t msg;
+        recall_contact_event_t ev;
         int valid;
-        int stored;
+        int stored;             /* a message stored (or seen before) */
+        int erased;             /* skipped: its contact was erased since */
+        recall_store_echo_t echo; /* the echo of a reply of ours */
+        int contact_done;       /* a contact event went through the store */
+        recall_store_contact_outcome_t outcome; /* of a contact update */
+        recall_store_erased_t removed;          /* of an erasure */
         recall_store_insert_t res;
         int history_window;
         int ttl_s;
@@ -126,16 +142,27 @@ static void reject(ingest_t *ing, recall_batch_item_t *item, parsed_t *p,
 static void validate(ingest_t *ing, recall_batch_item_t *item, parsed_t *p)
 {
         const rd_kafka_message_t *rkm = item->rkm;
+        recall_inbound_kind_t kind;
+        int rc;
 
-        if (recall_envelope_decode(rkm->payload, rkm->len, item->content_type,
-                                   ing->max_bytes, &p->root, item->reason,
-                                   sizeof(item->reason)) ||
-            recall_inbound_parse(p->root, ing->body_max, &p->msg, item->reason,
-                                 sizeof(item->reason))) {
+        rc = recall_envelope_decode(rkm->payload, rkm->len, item->content_type, ing->max_bytes,
+                                    &p->root, item->reason, sizeof(item->reason));
+        if (!rc) {
+                kind = recall_inbound_kind(p->root);
+                p->is_contact = kind == RECALL_INBOUND_CONTACT_UPDATE ||
+                                kind == RECALL_INBOUND_CONTACT_DELETE;
+                rc = p->is_contact ? recall_contact_event_parse(p->root, &p->ev, item->reason,
+                                                                sizeof(item->reason))
+                                   : recall_inbound_parse(p->root, ing->body_max, &p->msg,
+                                                          item->reason, sizeof(item->reason));
+        }
+        if (rc) {
                 item->verdict = RECALL_ITEM_DLQ;
                 ing->stats.dead_letters++;
                 return;
         }
+        p->tenant_id = p->is_contact ? p->ev.tenant_id : p->msg.tenant_id;
+        p->contact_id = p->is_contact ? p->ev.contact_id : p->msg.contact_id;
         p->valid = 1;
 }
 
@@ -268,7 +295,39 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         return 0;
 }
 
-/* One transaction for the whole batch. A message the store rejects (a data
+/* Inside the transaction: one valid item of a registered tenant. A contact
+ * event updates or erases its contact; the echo of one of our replies is
+ * linked to it instead of being stored; any other message is stored (unless
+ * its contact was erased since) and learned from. */
+static int store_item(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
+{
+        int rc;
+
+        if (p->is_contact) {
+                rc = p->ev.erase ? recall_store_contact_erase(ing->store, p->ev.tenant_id,
+                                                              p->ev.contact_id, p->ev.at_ms,
+                                                              "crm", p->ev.event_id, &p->removed)
+                                 : recall_store_contact_update(ing->store, &p->ev, &p->outcome);
+                p->contact_done = !rc;
+                return rc;
+        }
+        if (!strcmp(p->msg.type, "OutboundMessage") &&
+            ((rc = recall_store_reply_link(ing->store, &p->msg, &p->echo)) ||
+             p->echo != RECALL_STORE_ECHO_NONE))
+                return rc;
+        if ((rc = recall_store_message_insert(ing->store, &p->msg, &p->res)))
+                return rc;
+        if (p->res.erased) {
+                p->erased = 1;
+                return 0;
+        }
+        if ((rc = learn_stored(ing, p, slot)))
+                return rc;
+        p->stored = 1;
+        return 0;
+}
+
+/* One transaction for the whole batch. An item the store rejects (a data
  * error aborts the transaction) is dead-lettered and the batch redone
  * without it. */
 static int store_batch(ingest_t *ing, recall_batch_item_t *items, parsed_t *p,
@@ -288,12 +347,13 @@ again:
                 return rc;
         current = NULL;
         for (i = 0; i < n; i++) {
-                p[i].stored = 0;
+                p[i].stored = p[i].erased = p[i].contact_done = 0;
+                p[i].echo = RECALL_STORE_ECHO_NONE;
                 item_release(&p[i]);
                 if (!p[i].valid)
                         continue;
-                if (!current || strcmp(current, p[i].msg.tenant_id)) {
-                        current = p[i].msg.tenant_id;
+                if (!current || strcmp(current, p[i].tenant_id)) {
+                        current = p[i].tenant_id;
                         if ((rc = recall_store_set_tenant(ing->store, current)))
                                 goto fail;
                         rc = tenant_lookup(ing, current, &slot);
@@ -305,24 +365,24 @@ again:
                 if (!current) {
                         reject(ing, &items[i], &p[i],
                                "unknown_tenant: '%s' is not registered",
-                               p[i].msg.tenant_id);
+                               p[i].tenant_id);
                         continue;
                 }
                 p[i].history_window = slot->tenant.history_window;
                 p[i].ttl_s = recall_memory_read_ttl(&slot->tenant);
-                rc = recall_store_message_insert(ing->store, &p[i].msg, &p[i].res);
+                rc = store_item(ing, &p[i], slot);
                 if (rc == RECALL_EINVAL) {
-                        recall_log_warn("store rejected message '%s': %s",
-                                        p[i].msg.message_id,
+                        recall_log_warn("store rejected %s '%s': %s",
+                                        p[i].is_contact ? "contact event" : "message",
+                                        p[i].is_contact ? p[i].ev.event_id : p[i].msg.message_id,
                                         recall_store_errmsg(ing->store));
                         recall_store_rollback(ing->store);
                         reject(ing, &items[i], &p[i], "store_rejected: %s",
                                recall_store_errmsg(ing->store));
                         goto again;
                 }
-                if (rc || (rc = learn_stored(ing, &p[i], slot)))
+                if (rc)
                         goto fail;
-                p[i].stored = 1;
         }
         return recall_store_commit(ing->store);
 fail:
@@ -363,6 +423,13 @@ static void rebuild(ingest_t *ing, touched_t *t, recall_memory_t **mems,
         }
         if (began)
                 recall_store_commit(ing->store);
+}
+
+/* The message's contact name is the contact's now: it carried one and
+ * was not older than the details applied before it. */
+static int details_applied(const parsed_t *p)
+{
+        return p->msg.contact_name && p->res.details_at_ms <= p->msg.at_ms;
 }
 
 static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
@@ -412,8 +479,8 @@ static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
                                                        *p[i].res.lead_type ? p[i].res.lead_type : NULL,
                                                        p[i].lesson.returning_gap_s)) ||
                             recall_memory_set_contact(mems[k],
-                                                      p[i].msg.contact_name ? p[i].msg.contact_name
-                                                                            : mems[k]->name,
+                                                      details_applied(&p[i]) ? p[i].msg.contact_name
+                                                                             : mems[k]->name,
                                                       p[i].learned ? p[i].lesson.opted_out
                                                                    : mems[k]->opted_out)) {
                                 recall_memory_destroy(mems[k]);
@@ -561,6 +628,57 @@ out:
         return rc;
 }
 
+static void count_item(ingest_t *ing, const parsed_t *p)
+{
+        if (p->stored && p->res.inserted)
+                ing->stats.stored++;
+        else if (p->stored)
+                ing->stats.duplicates++;
+        else if (p->echo != RECALL_STORE_ECHO_NONE)
+                ing->stats.echoes++;
+        else if (p->erased || (p->contact_done && !p->ev.erase &&
+                               p->outcome == RECALL_STORE_CONTACT_ERASED))
+                ing->stats.erased_skipped++;
+        else if (p->contact_done && p->ev.erase && p->removed.applied)
+                ing->stats.erasures++;
+        else if (p->contact_done && p->ev.erase)
+                ing->stats.duplicates++; /* erased at or after it already */
+        else if (p->contact_done && p->outcome == RECALL_STORE_CONTACT_APPLIED)
+                ing->stats.contact_updates++;
+        else if (p->contact_done)
+                ing->stats.contact_stale++;
+}
+
+/* After the batch's blobs are written: drops the blob of every contact
+ * whose details changed (the next reader rebuilds it with them) or that was
+ * erased (also when a redelivered erasure found nothing left in the store,
+ * since the first one may have failed here). An erased contact's keys must
+ * go: if Redis cannot say they did, the batch fails and is redone. */
+static int cache_contacts(ingest_t *ing, const parsed_t *p, size_t n)
+{
+        int rc;
+
+        if (!ing->cache)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (!p[i].contact_done ||
+                    (!p[i].ev.erase && p[i].outcome != RECALL_STORE_CONTACT_APPLIED))
+                        continue;
+                rc = recall_cache_delete_contact(ing->cache, p[i].ev.tenant_id,
+                                                 p[i].ev.contact_id);
+                if (rc && p[i].ev.erase) {
+                        recall_log_error("cannot delete the cached memory of erased contact "
+                                         "'%s:%s': retrying the batch",
+                                         p[i].ev.tenant_id, p[i].ev.contact_id);
+                        ing->stats.cache_errors++;
+                        return RECALL_EIO;
+                }
+                if (rc)
+                        ing->stats.cache_errors++;
+        }
+        return 0;
+}
+
 int ingest_batch(void *opaque, recall_batch_item_t *items, size_t n)
 {
         ingest_t *ing = opaque;
@@ -573,16 +691,12 @@ int ingest_batch(void *opaque, recall_batch_item_t *items, size_t n)
                 validate(ing, &items[i], &p[i]);
         if ((rc = store_batch(ing, items, p, n)))
                 goto out;
-        for (size_t i = 0; i < n; i++) {
-                if (p[i].stored && p[i].res.inserted)
-                        ing->stats.stored++;
-                else if (p[i].stored)
-                        ing->stats.duplicates++;
-        }
+        for (size_t i = 0; i < n; i++)
+                count_item(ing, &p[i]);
         cache_batch(ing, p, n);
-        if ((rc = publish_batch(ing, p, n)))
+        if ((rc = publish_batch(ing, p, n)) || (rc = mark_published(ing, p, n)))
                 goto out;
-        rc = mark_published(ing, p, n);
+        rc = cache_contacts(ing, p, n);
 out:
         for (size_t i = 0; i < n; i++) {
                 item_release(&p[i]);
