@@ -17,7 +17,8 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/rsa.key
 openssl pkey -in "$KEYS/rsa.key" -pubout -out "$KEYS/rsa.pub.pem"
 
 start_stack --only memory,ingest -X "ingest.public_key_file=$KEYS/ed25519.pub.pem" \
-        -X "ingest.legacy_rsa_key_file=$KEYS/rsa.pub.pem" -X ingest.ack_timeout_ms=2000
+        -X "ingest.legacy_rsa_key_file=$KEYS/rsa.pub.pem" -X ingest.ack_timeout_ms=2000 \
+        -X ingest.client_timeout_s=2
 [ -n "${RECALL_INGEST_URL:-}" ] || fail "stack.env has no RECALL_INGEST_URL"
 URL="$RECALL_INGEST_URL/webhooks/crm"
 "$RECALL" tenant add acme --name "Acme Realty" >/dev/null
@@ -92,6 +93,24 @@ r=$(curl -s -o /dev/null -w '%{http_code}' "$URL")
 expect_eq "GET on the webhook path" 405 "$r"
 r=$(curl -s -o /dev/null -w '%{http_code}' "$RECALL_INGEST_URL/../etc/passwd" --path-as-is)
 expect_eq "unknown path" 404 "$r"
+
+# a client that stops half-way through its headers is cut off
+port=${RECALL_INGEST_URL##*:}
+closed=$(python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /webhooks/crm HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+s.settimeout(10)
+start = time.time()
+try:
+    data = s.recv(4096)
+except socket.timeout:
+    data = None
+print("closed" if data == b"" else "open", round(time.time() - start))
+PY
+)
+[ "${closed% *}" = closed ] || fail "a slow client was not cut off: $closed"
+log "ok: slow client cut off after ${closed#* } s"
 
 # -- routing ------------------------------------------------------------
 printf '{"type":"AppointmentCreate","locationId":"acme","webhookId":"wh-ap1","appointment":{"id":"ap1","contactId":"c1","title":"Showing of MLS# 7731234","appointmentStatus":"confirmed","startTime":"2026-11-25T15:00:00Z"}}' >"$T_TMP/ap1"
