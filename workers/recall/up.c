@@ -56,7 +56,10 @@ static const char usage[] =
         "usage: recall up [options]\n\n"
         "Runs the stack on this machine: the embedded Kafka broker (librdkafka's\n"
         "mock cluster), redis-server and PostgreSQL on 127.0.0.1 with their data\n"
-        "under the data directory, then the workers, restarting any that dies.\n"
+        "under the data directory, then the workers, restarting any that dies,\n"
+        "and recall-ingest, the CRM webhook endpoint (ingest.listen, else a free\n"
+        "port; its URL goes to stack.env as RECALL_INGEST_URL). Without\n"
+        "ingest.public_key_file it runs without signature checks, for local use.\n"
         "A server configured from outside (RECALL_KAFKA_BROKERS, RECALL_REDIS_URL,\n"
         "RECALL_PG_DSN, or the same keys in the settings file) is used instead of\n"
         "starting one. Once everything runs it writes DIR/stack.env, which other\n"
@@ -65,7 +68,7 @@ static const char usage[] =
         "  --partitions N    partitions of each topic (default: topics.partitions)\n"
         "  --no-workers      start only the servers\n"
         "  --only KINDS      start only these workers, comma-separated\n"
-        "                    (memory, respond, learn, recommend)\n"
+        "                    (memory, respond, learn, recommend, ingest)\n"
         "  --foreground      stay in the foreground (the default)\n"
         RECALL_CMDLINE_HELP;
 
