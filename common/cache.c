@@ -51,6 +51,8 @@ struct recall_cache {
         redisContext *c; /* NULL when not connected */
         int64_t failed_at_ms; /* monotonic time of the last failure, 0 none */
         int down;
+        /* recall_cache_set_metrics(): all NULL without */
+        recall_counter_t *m_hit, *m_miss, *m_error, *m_stale;
 };
 
 static struct timeval ms_tv(int ms)
@@ -363,6 +365,22 @@ static int cache_connect(recall_cache_t *cache)
 
 /* ---- commands ------------------------------------------------------------ */
 
+static void count_reads(recall_cache_t *cache, recall_memory_t *const *out, size_t n, int rc)
+{
+        size_t hits = 0;
+
+        if (!cache->m_hit)
+                return;
+        if (rc) {
+                recall_counter_add(cache->m_error, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                hits += out[i] != NULL;
+        recall_counter_add(cache->m_hit, hits);
+        recall_counter_add(cache->m_miss, n - hits);
+}
+
 int recall_cache_get_memories(recall_cache_t *cache, const char *const *tenant_ids,
                               const char *const *contact_ids, size_t n, recall_memory_t **out)
 {
@@ -423,6 +441,7 @@ int recall_cache_get_memories(recall_cache_t *cache, const char *const *tenant_i
         }
 out:
         pipe_guard_leave(&g);
+        count_reads(cache, out, n, rc);
         return rc;
 }
 
@@ -537,4 +556,32 @@ int recall_cache_ping(recall_cache_t *cache)
         if (!cache)
                 return RECALL_EINVAL;
         return simple_command(cache, "PING", 1, argv, NULL);
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+int recall_cache_set_metrics(recall_cache_t *cache, recall_metrics_t *m)
+{
+        static const char help[] = "memory blobs read from Redis, by result (miss: absent "
+                                   "or undecodable; error: Redis unreachable)";
+
+        cache->m_hit = recall_metrics_counter(m, "recall_cache_reads_total", help, "result",
+                                              "hit", NULL);
+        cache->m_miss = recall_metrics_counter(m, "recall_cache_reads_total", help, "result",
+                                               "miss", NULL);
+        cache->m_error = recall_metrics_counter(m, "recall_cache_reads_total", help, "result",
+                                                "error", NULL);
+        cache->m_stale = recall_metrics_counter(
+                m, "recall_cache_stale_total",
+                "hits found behind the store (message count) and rebuilt from it", NULL);
+        if (cache->m_hit && cache->m_miss && cache->m_error && cache->m_stale)
+                return 0;
+        cache->m_hit = cache->m_miss = cache->m_error = cache->m_stale = NULL;
+        return RECALL_ENOMEM;
+}
+
+void recall_cache_count_stale(recall_cache_t *cache, size_t n)
+{
+        if (cache && cache->m_stale)
+                recall_counter_add(cache->m_stale, n);
 }

@@ -752,3 +752,50 @@ size_t recall_claude_inflight(const recall_claude_t *cl)
 {
         return cl ? cl->inflight : 0;
 }
+
+/* ---- prices ------------------------------------------------------------- */
+
+/* USD per million tokens, which is nano-USD per token. Source: Anthropic's
+ * pricing page, https://docs.anthropic.com/en/docs/about-claude/pricing, as
+ * of 2025-10: cache writes (5-minute TTL) are 1.25 x the input price, cache
+ * reads 0.1 x. Update this table with the page. */
+static const struct price {
+        const char *model;
+        uint64_t input, output, cache_read, cache_write;
+} prices[] = {
+        {"claude-haiku-4-5", 1000, 5000, 100, 1250},
+        {"claude-sonnet-4-5", 3000, 15000, 300, 3750},
+        {"claude-sonnet-4", 3000, 15000, 300, 3750},
+        {"claude-opus-4-1", 15000, 75000, 1500, 18750},
+        {"claude-opus-4", 15000, 75000, 1500, 18750},
+};
+#define PRICE_OTHER (&prices[1]) /* an unknown model: sonnet's price */
+
+static uint64_t nonneg(int64_t n)
+{
+        return n > 0 ? (uint64_t)n : 0;
+}
+
+uint64_t recall_claude_cost_nusd(const char *model, int64_t input_tokens,
+                                 int64_t output_tokens, int64_t cache_read_tokens,
+                                 int64_t cache_write_tokens, const char **priced_as)
+{
+        const struct price *p = NULL;
+        size_t i, n;
+
+        /* the table's name, alone or followed by "-<date>" */
+        for (i = 0; model && i < sizeof(prices) / sizeof(prices[0]) && !p; i++) {
+                n = strlen(prices[i].model);
+                if (!strncmp(model, prices[i].model, n) &&
+                    (!model[n] || (model[n] == '-' && model[n + 1] >= '0' && model[n + 1] <= '9' &&
+                                   strlen(model + n + 1) >= 8)))
+                        p = &prices[i];
+        }
+        if (priced_as)
+                *priced_as = p ? p->model : "other";
+        if (!p)
+                p = PRICE_OTHER;
+        return nonneg(input_tokens) * p->input + nonneg(output_tokens) * p->output +
+               nonneg(cache_read_tokens) * p->cache_read +
+               nonneg(cache_write_tokens) * p->cache_write;
+}

@@ -74,6 +74,9 @@ static const setting_t settings[] = {
          "largest accepted message body"},
         {"stats.interval_ms", SETTING_INT, "30000", 1000, 3600000,
          "how often workers log their counters"},
+        {"metrics.listen", SETTING_STRING, "127.0.0.1:0", 0, 0,
+         "address:port a worker serves /metrics, /healthz, /readyz on (port 0: "
+         "a free one, written to <home>/run/metrics/; empty = none)"},
         {"secret.key_file", SETTING_STRING, "", 0, 0,
          "master key file (64 hex characters) sealing tenants' API keys; "
          "RECALL_MASTER_KEY wins; empty = <home>/master.key"},
@@ -123,6 +126,15 @@ static const setting_t settings[] = {
          "HTTP threads of recall-ingest"},
         {"ingest.retry_after_s", SETTING_INT, "5", 1, 3600,
          "the Retry-After of a 429"},
+        {"admin.listen", SETTING_STRING, "127.0.0.1:8081", 0, 0,
+         "address:port of recall-admin (the console and its API)"},
+        {"admin.url", SETTING_STRING, "", 0, 0,
+         "where the stack's recall-admin serves (written to stack.env by "
+         "`recall up`)"},
+        {"admin.token_file", SETTING_STRING, "", 0, 0,
+         "file holding a platform admin token (written by `recall up`, 0600)"},
+        {"admin.max_body_bytes", SETTING_INT, "65536", 1024, 16777216,
+         "largest API request body (413 above)"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

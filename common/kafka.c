@@ -20,8 +20,14 @@
  * Offsets are stored only after the batch function returned 0, the dead
  * letters were produced and the producer flushed without failure; commits
  * are librdkafka's auto-commit of stored offsets (DESIGN.md: a synchronous
- * commit breaks cooperative rebalances on 2.0.2). */
+ * commit breaks cooperative rebalances on 2.0.2).
+ *
+ * Metrics (recall_consumer_set_metrics) are updated on the polling thread;
+ * the handles are registered once, dead-letter reasons and lag partitions
+ * lazily, and kept, so an update is one atomic operation. in_group is the
+ * only field another thread reads (the readiness probe). */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +45,8 @@
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS 5000
 #define DLQ_SUFFIX ".dlq"
+#define LAG_REFRESH_MS 5000
+#define DLQ_CODES_MAX 32 /* reason codes are a small fixed set */
 
 const char *const recall_topics_all[] = {
         "messages.inbound",
@@ -67,6 +75,19 @@ struct recall_producer {
         void *delivery_opaque;
 };
 
+/* A dead-letter reason code and its counter. */
+typedef struct dlq_code {
+        char code[64];
+        recall_counter_t *counter;
+} dlq_code_t;
+
+/* The lag gauge of a partition assigned at some point. */
+typedef struct lag_gauge {
+        char *topic; /* owned */
+        int32_t partition;
+        recall_gauge_t *gauge;
+} lag_gauge_t;
+
 struct recall_consumer {
         recall_kafka_client_t client; /* first: the opaque of error_cb */
         recall_producer_t *producer;  /* borrowed */
@@ -88,6 +109,16 @@ struct recall_consumer {
         recall_offsets_t *taken;
         recall_revoke_fn revoke_fn;
         void *revoke_opaque;
+        atomic_int in_group; /* read by recall_consumer_ready() */
+        /* metrics, all NULL without recall_consumer_set_metrics() */
+        recall_metrics_t *metrics; /* borrowed */
+        recall_counter_t *m_messages, *m_batches, *m_failed;
+        recall_histogram_t *m_batch_seconds;
+        dlq_code_t dlq_codes[DLQ_CODES_MAX];
+        size_t n_dlq_codes;
+        lag_gauge_t *lags; /* owned array of n_lags */
+        size_t n_lags;
+        int64_t next_lag_ms;
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -462,6 +493,135 @@ recall_kafka_offsets_next(const recall_batch_item_t *items, size_t n)
         return offsets;
 }
 
+/* ---- consumer: metrics ------------------------------------------------- */
+
+int recall_consumer_set_metrics(recall_consumer_t *consumer, recall_metrics_t *m)
+{
+        consumer->metrics = m;
+        consumer->m_messages = recall_metrics_counter(
+                m, "recall_consumer_messages_total",
+                "messages processed (batch mode: in stored batches; one at a time: taken)",
+                NULL);
+        consumer->m_batches = recall_metrics_counter(m, "recall_consumer_batches_total",
+                                                     "batches processed and stored", NULL);
+        consumer->m_failed = recall_metrics_counter(
+                m, "recall_consumer_failed_batches_total",
+                "failed attempts of a batch (each retried one, and the last)", NULL);
+        consumer->m_batch_seconds = recall_metrics_histogram(
+                m, "recall_consumer_batch_seconds",
+                "a stored batch, from the batch function to its offsets stored, retries "
+                "included",
+                recall_metrics_buckets_latency, recall_metrics_buckets_latency_n, NULL);
+        if (!consumer->m_messages || !consumer->m_batches || !consumer->m_failed ||
+            !consumer->m_batch_seconds) {
+                consumer->metrics = NULL;
+                return RECALL_ENOMEM;
+        }
+        return 0;
+}
+
+int recall_consumer_ready(const recall_consumer_t *consumer)
+{
+        return atomic_load(&consumer->in_group);
+}
+
+/* Counts one dead letter under the code of its reason ("missing_field:
+ * cause_id" is missing_field). */
+static void count_dead_letter(recall_consumer_t *consumer, const char *reason)
+{
+        char code[sizeof(consumer->dlq_codes[0].code)];
+        size_t n = strcspn(reason, ":"), i;
+        recall_counter_t *c;
+
+        if (!consumer->metrics)
+                return;
+        if (n)
+                snprintf(code, sizeof(code), "%.*s", (int)n, reason);
+        else
+                snprintf(code, sizeof(code), "unknown");
+        for (i = 0; i < consumer->n_dlq_codes; i++)
+                if (!strcmp(consumer->dlq_codes[i].code, code)) {
+                        recall_counter_add(consumer->dlq_codes[i].counter, 1);
+                        return;
+                }
+        c = recall_metrics_counter(consumer->metrics, "recall_consumer_dead_letters_total",
+                                   "messages dead-lettered, by the code of their reason",
+                                   "reason", code, NULL);
+        if (!c)
+                return;
+        recall_counter_add(c, 1);
+        /* past the cache's size the registry still finds the series */
+        if (consumer->n_dlq_codes < DLQ_CODES_MAX) {
+                memcpy(consumer->dlq_codes[consumer->n_dlq_codes].code, code, sizeof(code));
+                consumer->dlq_codes[consumer->n_dlq_codes++].counter = c;
+        }
+}
+
+/* The lag gauge of topic/partition, registered at first use; NULL when out
+ * of memory. */
+static lag_gauge_t *lag_gauge(recall_consumer_t *consumer, const char *topic, int32_t partition)
+{
+        lag_gauge_t *lags, *lg;
+        char part[16];
+        size_t i;
+
+        for (i = 0; i < consumer->n_lags; i++)
+                if (consumer->lags[i].partition == partition &&
+                    !strcmp(consumer->lags[i].topic, topic))
+                        return &consumer->lags[i];
+        if (!(lags = realloc(consumer->lags, (consumer->n_lags + 1) * sizeof(*lags))))
+                return NULL;
+        consumer->lags = lags;
+        lg = &lags[consumer->n_lags];
+        snprintf(part, sizeof(part), "%" PRId32, partition);
+        if (!(lg->topic = strdup(topic)))
+                return NULL;
+        lg->partition = partition;
+        if (!(lg->gauge = recall_metrics_gauge(consumer->metrics, "recall_consumer_lag",
+                                               "messages behind the high watermark, per "
+                                               "assigned partition", "topic", topic,
+                                               "partition", part, NULL))) {
+                free(lg->topic);
+                return NULL;
+        }
+        consumer->n_lags++;
+        return lg;
+}
+
+/* Sets the lag of every assigned partition whose position and high
+ * watermark are known (both from librdkafka's state: no round trip), and 0
+ * for partitions no longer assigned. */
+static void lag_refresh(recall_consumer_t *consumer)
+{
+        rd_kafka_t *rk = consumer->client.rk;
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        rd_kafka_topic_partition_t *tp;
+        lag_gauge_t *lg;
+        int64_t lo, hi;
+        size_t i;
+        int j;
+
+        if (!consumer->metrics || recall_time_mono_ms() < consumer->next_lag_ms)
+                return;
+        consumer->next_lag_ms = recall_time_mono_ms() + LAG_REFRESH_MS;
+        if (rd_kafka_assignment(rk, &parts))
+                return;
+        rd_kafka_position(rk, parts);
+        for (i = 0; i < consumer->n_lags; i++)
+                if (!rd_kafka_topic_partition_list_find(parts, consumer->lags[i].topic,
+                                                        consumer->lags[i].partition))
+                        recall_gauge_set(consumer->lags[i].gauge, 0);
+        for (j = 0; j < parts->cnt; j++) {
+                tp = &parts->elems[j];
+                if (tp->offset < 0 ||
+                    rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) ||
+                    hi < 0 || !(lg = lag_gauge(consumer, tp->topic, tp->partition)))
+                        continue;
+                recall_gauge_set(lg->gauge, hi > tp->offset ? hi - tp->offset : 0);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
 /* ---- consumer: the loop ------------------------------------------------ */
 
 static void drop_batch(recall_consumer_t *consumer)
@@ -548,6 +708,7 @@ static int process_batch(recall_consumer_t *consumer)
         const void *ctype;
         size_t ctype_size;
         int attempt, delay = BACKOFF_FIRST_MS, rc;
+        int64_t start_us = recall_time_mono_us();
 
         for (i = 0; i < n; i++) {
                 items[i].rkm = consumer->msgs[i];
@@ -569,6 +730,8 @@ static int process_batch(recall_consumer_t *consumer)
                         rc = recall_producer_flush(consumer->producer, FLUSH_TIMEOUT_MS);
                 if (!rc)
                         break;
+                if (consumer->metrics)
+                        recall_counter_add(consumer->m_failed, 1);
                 if (!recall_error_retriable(rc) || attempt >= consumer->retry_max ||
                     !*consumer->run) {
                         recall_log_error("batch of %zu messages failed: %s", n,
@@ -586,6 +749,15 @@ static int process_batch(recall_consumer_t *consumer)
         consumer->stats.batches++;
         consumer->stats.messages += n;
         consumer->stats.dead_letters += n_dlq;
+        if (consumer->metrics) {
+                recall_counter_add(consumer->m_batches, 1);
+                recall_counter_add(consumer->m_messages, n);
+                for (i = 0; n_dlq && i < n; i++)
+                        if (items[i].verdict == RECALL_ITEM_DLQ)
+                                count_dead_letter(consumer, items[i].reason);
+                recall_histogram_observe(consumer->m_batch_seconds,
+                                         (double)(recall_time_mono_us() - start_us) / 1e6);
+        }
 out:
         drop_batch(consumer);
         return rc;
@@ -633,6 +805,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         switch (err) {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
                 log_partitions("assigned", parts);
+                atomic_store(&consumer->in_group, 1);
                 if (cooperative)
                         incremental(rk, 1, parts);
                 else
@@ -640,6 +813,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 break;
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
                 log_partitions(rd_kafka_assignment_lost(rk) ? "lost" : "revoked", parts);
+                if (rd_kafka_assignment_lost(rk))
+                        atomic_store(&consumer->in_group, 0);
                 if (consumer->revoke_fn)
                         consumer->revoke_fn(consumer->revoke_opaque, parts,
                                             rd_kafka_assignment_lost(rk));
@@ -663,6 +838,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 break;
         default:
                 recall_log_error("rebalance failed: %s", rd_kafka_err2str(err));
+                atomic_store(&consumer->in_group, 0);
                 rd_kafka_assign(rk, NULL);
                 break;
         }
@@ -741,6 +917,7 @@ static int gather_batch(recall_consumer_t *consumer)
         rkm = rd_kafka_consumer_poll(rk, consumer->poll_ms);
         while (rkm) {
                 if (!rkm->err) {
+                        atomic_store(&consumer->in_group, 1);
                         consumer->msgs[consumer->n_msgs++] = rkm;
                 } else if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal))) {
                         recall_log_error("consumer fatal error: %s", fatal);
@@ -782,6 +959,7 @@ int recall_consumer_run(recall_consumer_t *consumer, recall_batch_fn fn,
                 if (consumer->n_msgs && (rc = process_batch(consumer)))
                         break;
                 rd_kafka_poll(consumer->producer->client.rk, 0);
+                lag_refresh(consumer);
                 if (recall_time_mono_ms() >= next_stats) {
                         log_stats(consumer);
                         next_stats = recall_time_mono_ms() + consumer->stats_interval_ms;
@@ -809,6 +987,9 @@ void recall_consumer_destroy(recall_consumer_t *consumer)
                         recall_log_warn("consumer close: %s", rd_kafka_err2str(err));
                 rd_kafka_destroy(consumer->client.rk);
         }
+        for (size_t i = 0; i < consumer->n_lags; i++)
+                free(consumer->lags[i].topic);
+        free(consumer->lags);
         free(consumer->items);
         free(consumer->msgs);
         recall_offsets_destroy(consumer->taken);
@@ -832,6 +1013,7 @@ int recall_consumer_poll_one(recall_consumer_t *consumer, int timeout_ms,
         char fatal[512];
 
         *out = NULL;
+        lag_refresh(consumer);
         while ((rkm = rd_kafka_consumer_poll(rk, timeout_ms))) {
                 if (!rkm->err) {
                         if (recall_offsets_take(consumer->taken, rd_kafka_topic_name(rkm->rkt),
@@ -840,6 +1022,9 @@ int recall_consumer_poll_one(recall_consumer_t *consumer, int timeout_ms,
                                 return RECALL_ENOMEM;
                         }
                         consumer->stats.messages++;
+                        if (consumer->metrics)
+                                recall_counter_add(consumer->m_messages, 1);
+                        atomic_store(&consumer->in_group, 1);
                         *out = rkm;
                         return 0;
                 }
@@ -900,5 +1085,6 @@ int recall_consumer_dead_letter(recall_consumer_t *consumer, const rd_kafka_mess
         recall_log_info("dead letter '%s' [%" PRId32 "] @ %" PRId64 ": %s", topic, rkm->partition,
                         rkm->offset, reason);
         consumer->stats.dead_letters++;
+        count_dead_letter(consumer, reason);
         return 0;
 }

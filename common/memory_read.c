@@ -47,12 +47,14 @@ int recall_memory_read_load(recall_store_t *store, recall_cache_t *cache,
                 goto rollback;
         if ((rc = recall_store_commit(store)))
                 goto fail;
-        if (cached)
+        if (cached) {
+                recall_cache_count_stale(cache, 1);
                 recall_log_info("cache blob of '%s:%s' is stale (%lld of %lld "
                                 "messages): rebuilt from the store",
                                 tenant_id, contact_id,
                                 (long long)cached->message_count,
                                 (long long)stored->message_count);
+        }
         recall_memory_destroy(cached);
         if (cache && stored->message_count > 0) {
                 ttl = recall_memory_read_ttl(&tenant);

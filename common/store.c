@@ -218,7 +218,9 @@ static const struct {
         [ST_VARIANT_DEL] = {"recall_variant_del",
                 "DELETE FROM prompt_variants WHERE tenant_id = $1 AND name = $2 RETURNING 1"},
         /* $1 tenant, $2 reply id, $3 contact, $4 channel, $5 body,
-         * $6 conversation, $7 at (ms), $8 source, $9 variant. One row (the
+         * $6 conversation, $7 at (ms), $8 source, $9 variant, $10 latency
+         * (ms), $11 model, $12-$15 input, output, cache read, cache write
+         * tokens (NULL for what is unknown). One row (the
          * contact's count after it) when the reply is new and its contact
          * exists; none when the reply was recorded before or the contact is
          * gone. The contact row's lock (UPDATE) orders this against the
@@ -226,9 +228,11 @@ static const struct {
         [ST_REPLY_INSERT] = {"recall_reply_insert",
                 "WITH m AS ("
                 " INSERT INTO messages (tenant_id, message_id, contact_id, type,"
-                "  direction, message_type, body, conversation_id, at, source, variant)"
+                "  direction, message_type, body, conversation_id, at, source, variant,"
+                "  latency_ms, model, input_tokens, output_tokens, cache_read_tokens,"
+                "  cache_write_tokens)"
                 " SELECT $1, $2, $3, 'OutboundMessage', 'outbound', $4, $5, $6, "
-                FROM_MS("$7") ", $8, $9"
+                FROM_MS("$7") ", $8, $9, $10, $11, $12, $13, $14, $15"
                 " WHERE EXISTS (SELECT 1 FROM contacts WHERE tenant_id = $1 AND contact_id = $3)"
                 " ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING 1"
                 ") UPDATE contacts k SET message_count = k.message_count + 1,"
@@ -515,6 +519,11 @@ void recall_store_destroy(recall_store_t *store)
                 return;
         PQfinish(store->conn);
         free(store);
+}
+
+int recall_store_ping(const char *dsn)
+{
+        return PQping(dsn) == PQPING_OK ? 0 : RECALL_EIO;
 }
 
 const char *recall_store_errmsg(const recall_store_t *store)
@@ -1229,16 +1238,24 @@ int recall_store_variant_delete(recall_store_t *store, const char *tenant_id, co
 int recall_store_reply_insert(recall_store_t *store, const recall_store_reply_t *r,
                               int64_t *count)
 {
-        char at[24];
-        const char *params[] = {r->tenant_id, r->reply_id, r->contact_id, r->channel, r->body,
-                                r->conversation_id, at, r->source,
-                                r->variant && *r->variant ? r->variant : NULL};
+        char at[24], latency[24], tokens[4][24];
+        const int64_t counts[4] = {r->input_tokens, r->output_tokens, r->cache_read_tokens,
+                                   r->cache_write_tokens};
+        const char *params[15] = {r->tenant_id, r->reply_id, r->contact_id, r->channel, r->body,
+                                  r->conversation_id, at, r->source,
+                                  r->variant && *r->variant ? r->variant : NULL,
+                                  r->latency_ms >= 0 ? latency : NULL, r->model};
         PGresult *res;
         int rc;
 
         snprintf(at, sizeof(at), "%" PRId64, r->at_ms);
+        snprintf(latency, sizeof(latency), "%" PRId64, r->latency_ms);
+        for (int i = 0; r->model && i < 4; i++) {
+                snprintf(tokens[i], sizeof(tokens[i]), "%" PRId64, counts[i] > 0 ? counts[i] : 0);
+                params[11 + i] = tokens[i];
+        }
         *count = 0;
-        if (!(res = store_run(store, ST_REPLY_INSERT, 9, params, &rc)))
+        if (!(res = store_run(store, ST_REPLY_INSERT, 15, params, &rc)))
                 return rc;
         if (PQntuples(res) == 1)
                 *count = get_int64(res, 0, 0);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "recall/memory.h"
+#include "recall/metrics.h"
 
 typedef struct recall_cache recall_cache_t;
 
@@ -48,5 +49,21 @@ int recall_cache_delete_contact(recall_cache_t *cache, const char *tenant_id,
 
 /* PING. 0 when Redis answers. */
 int recall_cache_ping(recall_cache_t *cache);
+
+/* ---- metrics ---- */
+
+/* Counts blob reads in m (borrowed: it must outlive the cache):
+ *   recall_cache_reads_total{result="hit"|"miss"|"error"}  per blob asked
+ *       of recall_cache_get_memories (miss: absent or undecodable; error:
+ *       Redis unreachable)
+ *   recall_cache_stale_total  hits their reader found behind the store
+ *       and rebuilt (recall_cache_count_stale)
+ * so the useful hit rate is (hit - stale) / (hit + miss + error).
+ * 0, or RECALL_ENOMEM when a series cannot be registered. */
+int recall_cache_set_metrics(recall_cache_t *cache, recall_metrics_t *m);
+
+/* A reader found n of the blobs it read stale (message_count behind the
+ * store's) and rebuilt them. Accepts a NULL cache. */
+void recall_cache_count_stale(recall_cache_t *cache, size_t n);
 
 #endif

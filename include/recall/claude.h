@@ -98,6 +98,21 @@ int recall_claude_run(recall_claude_t *cl, int timeout_ms,
 /* Requests submitted and not finished (in transfer or waiting to retry). */
 size_t recall_claude_inflight(const recall_claude_t *cl);
 
+/* ---- prices ------------------------------------------------------------- */
+
+/* The cost of one reply's usage in billionths of a US dollar (nano-USD:
+ * integral, so that per-token prices such as $0.10 per million cache reads
+ * add up exactly), from a built-in price table. model is matched by the
+ * table's names, also with a date suffix ("claude-haiku-4-5-20251001");
+ * *priced_as (may be NULL) gets the table's name, or "other" for a model not
+ * in it (NULL included), which is priced like claude-sonnet-4-5. Negative
+ * token counts count as 0. */
+uint64_t recall_claude_cost_nusd(const char *model, int64_t input_tokens,
+                                 int64_t output_tokens,
+                                 int64_t cache_read_tokens,
+                                 int64_t cache_write_tokens,
+                                 const char **priced_as);
+
 /* ---- the rules, exposed for tests -------------------------------------- */
 
 /* 1 when a response with this status (0: transport error or timeout) and

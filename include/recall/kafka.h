@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "recall/config.h"
+#include "recall/metrics.h"
 
 typedef struct recall_header {
         const char *name;
@@ -157,6 +158,35 @@ int recall_consumer_run(recall_consumer_t *consumer, recall_batch_fn fn,
 
 void recall_consumer_stats(const recall_consumer_t *consumer,
                            recall_consumer_stats_t *out);
+
+/* Counts the consumer's work in m (borrowed: it must outlive the consumer).
+ * Call before running the loop. Series:
+ *   recall_consumer_messages_total         messages processed (batch mode:
+ *                                          in stored batches; one-at-a-time
+ *                                          mode: taken)
+ *   recall_consumer_batches_total          batches processed and stored
+ *   recall_consumer_failed_batches_total   failed attempts of a batch (each
+ *                                          retry's failure, and the last)
+ *   recall_consumer_dead_letters_total{reason}  by the code before ':' of
+ *                                          the reason
+ *   recall_consumer_batch_seconds          histogram: a stored batch from
+ *                                          the batch function to its offsets
+ *                                          stored, retries included
+ *   recall_consumer_lag{topic,partition}   high watermark minus position, of
+ *                                          assigned partitions with a known
+ *                                          position (librdkafka's cached
+ *                                          watermarks: no broker round trip),
+ *                                          refreshed every few seconds by the
+ *                                          polling thread; 0 once revoked
+ * 0, or RECALL_ENOMEM when a series cannot be registered. */
+int recall_consumer_set_metrics(recall_consumer_t *consumer,
+                                recall_metrics_t *m);
+
+/* 1 while the consumer is in its group: from its first assignment (even of
+ * no partitions, as cooperative rebalances hand out) or its first message,
+ * until a rebalance fails or its assignment is lost. Safe from any thread
+ * (a readiness probe). */
+int recall_consumer_ready(const recall_consumer_t *consumer);
 
 /* Closes (commits stored offsets, leaves the group) and destroys. Callers
  * arm a watchdog first: close can hang (DESIGN.md). Accepts NULL. */

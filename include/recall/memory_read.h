@@ -12,7 +12,9 @@
 /* Loads the memory of (tenant_id, contact_id). cache may be NULL (no Redis).
  * Opens and commits its own store transaction when it needs the store.
  * RECALL_ENOTFOUND when the tenant is not registered; a registered tenant's
- * unknown contact is an empty memory. *out is owned by the caller. */
+ * unknown contact is an empty memory. A cached blob behind the store is
+ * rebuilt and counted (recall_cache_count_stale). *out is owned by the
+ * caller. */
 int recall_memory_read_load(recall_store_t *store, recall_cache_t *cache,
                             const char *tenant_id, const char *contact_id,
                             recall_memory_t **out);

@@ -44,6 +44,10 @@ recall_store_t *recall_store_new(const char *dsn, char *errstr,
                                  size_t errstr_size);
 void recall_store_destroy(recall_store_t *store);
 
+/* 0 when the PostgreSQL server of dsn accepts connections (PQping: no
+ * login, no handle), else RECALL_EIO. Any thread: a readiness probe. */
+int recall_store_ping(const char *dsn);
+
 /* The last error message of the connection (never NULL). */
 const char *recall_store_errmsg(const recall_store_t *store);
 
@@ -213,10 +217,17 @@ typedef struct recall_store_reply {
         const char *variant;         /* NULL or "" when none */
         int64_t at_ms;
         char source_buf[16], variant_buf[72]; /* for recall_store_reply_get */
+        /* the reply's stats (recall_store_reply_insert only): latency_ms from
+         * the request taken to the reply written, < 0 unknown (NULL); model
+         * NULL (offline) records no tokens (NULL), else the four counts */
+        int64_t latency_ms;
+        const char *model;
+        int64_t input_tokens, output_tokens;
+        int64_t cache_read_tokens, cache_write_tokens;
 } recall_store_reply_t;
 
 /* Inside a transaction with the tenant set: records the reply as an
- * outbound message of its contact and counts it. *count is the contact's
+ * outbound message of its contact, with its stats, and counts it. *count is the contact's
  * message_count after it, or 0 when nothing was recorded: the reply id was
  * recorded before, or the contact does not exist (erased). */
 int recall_store_reply_insert(recall_store_t *store,

@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "pg_cluster.h"
 #include <libpq-fe.h>
 
 #include "recall/error.h"
@@ -41,193 +43,16 @@
 #include "recall/store.h"
 #include "recall/time.h"
 
-static struct {
-        int up;               /* the cluster is running */
-        char dir[64];         /* temp dir: data/, socket, log */
-        char bindir[256];     /* PostgreSQL's bin directory */
-        int port;
-        pid_t postmaster;
-        int first_applied;    /* what the setup's migrate applied */
-        char admin_dsn[160];  /* superuser: bypasses RLS */
-        char app_dsn[160];    /* recall_app: subject to RLS */
-} pg;
-
-/* Runs argv (argv[0] relative to pg.bindir) with output to dir/log, as the
- * postgres user when root. Returns the child's pid. */
-static pid_t spawn(char *const argv[])
+static int start_cluster(void **state)
 {
-        char path[512], log[128];
-        struct passwd *pw = NULL;
-        pid_t pid;
-        int fd;
-
-        if (geteuid() == 0 && !(pw = getpwnam("postgres")))
-                return -1;
-        snprintf(path, sizeof(path), "%s/%s", pg.bindir, argv[0]);
-        snprintf(log, sizeof(log), "%s/log", pg.dir);
-        if ((pid = fork()) != 0)
-                return pid;
-        if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-                close(fd);
-        }
-        if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)))
-                _exit(126);
-        execv(path, argv);
-        _exit(127);
-}
-
-static int free_port(void)
-{
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-        if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-            !getsockname(fd, (struct sockaddr *)&a, &len))
-                port = ntohs(a.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st, (void)flag, (void)ftw;
-        return remove(path);
-}
-
-/* Runs sql on a new connection to dsn; 0 when it succeeded. */
-static int sql_exec(const char *dsn, const char *sql)
-{
-        PGconn *conn = PQconnectdb(dsn);
-        PGresult *res = PQexec(conn, sql);
-        int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-                 PQresultStatus(res) == PGRES_TUPLES_OK;
-
-        if (!ok)
-                fprintf(stderr, "sql failed: %s: %s", sql, PQerrorMessage(conn));
-        PQclear(res);
-        PQfinish(conn);
-        return ok ? 0 : -1;
-}
-
-/* The first column of the first row of sql as a number, -1 on error. */
-static long long sql_value(PGconn *conn, const char *sql)
-{
-        PGresult *res = PQexec(conn, sql);
-        long long v = -1;
-
-        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-                v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        else
-                fprintf(stderr, "query failed: %s: %s", sql, PQerrorMessage(conn));
-        PQclear(res);
-        return v;
+        (void)state;
+        return pg_cluster_start("store");
 }
 
 static int stop_cluster(void **state)
 {
-        int status;
-
         (void)state;
-        if (pg.postmaster > 0) {
-                kill(pg.postmaster, SIGINT); /* fast shutdown */
-                waitpid(pg.postmaster, &status, 0);
-                pg.postmaster = 0;
-        }
-        if (pg.dir[0])
-                nftw(pg.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        return 0;
-}
-
-static int start_cluster(void **state)
-{
-        char data[128], port[16], sockdir[96], dsn[160], errstr[256];
-        char *initdb[] = {"initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                          "--no-sync", NULL};
-        char *postgres[] = {"postgres", "-D", data, "-c", "listen_addresses=127.0.0.1",
-                            "-c", port, "-c", sockdir, "-c", "fsync=off", NULL};
-        struct passwd *pw;
-        recall_store_t *store;
-        glob_t g;
-        pid_t pid;
-        int status;
-
-        (void)state;
-        if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g))
-                return 0; /* no PostgreSQL: every test skips */
-        snprintf(pg.bindir, sizeof(pg.bindir), "%s", g.gl_pathv[g.gl_pathc - 1]);
-        *strrchr(pg.bindir, '/') = '\0';
-        globfree(&g);
-
-        snprintf(pg.dir, sizeof(pg.dir), "/tmp/recall-test-store-XXXXXX");
-        if (!mkdtemp(pg.dir))
-                return -1;
-        if (geteuid() == 0 && (!(pw = getpwnam("postgres")) ||
-                               chown(pg.dir, pw->pw_uid, pw->pw_gid)))
-                goto fail;
-        snprintf(data, sizeof(data), "%s/data", pg.dir);
-        if ((pid = spawn(initdb)) < 0 || waitpid(pid, &status, 0) != pid ||
-            !WIFEXITED(status) || WEXITSTATUS(status)) {
-                fprintf(stderr, "initdb failed: see %s/log\n", pg.dir);
-                goto fail;
-        }
-        pg.port = free_port();
-        snprintf(port, sizeof(port), "port=%d", pg.port);
-        snprintf(sockdir, sizeof(sockdir), "unix_socket_directories=%s", pg.dir);
-        if ((pg.postmaster = spawn(postgres)) < 0)
-                goto fail;
-        snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d user=postgres dbname=postgres",
-                 pg.port);
-        for (int i = 0; PQping(dsn) != PQPING_OK; i++) {
-                if (i == 200 || waitpid(pg.postmaster, &status, WNOHANG) == pg.postmaster) {
-                        fprintf(stderr, "postgres did not start: see %s/log\n", pg.dir);
-                        goto fail;
-                }
-                recall_time_sleep_ms(50);
-        }
-        if (sql_exec(dsn, "CREATE DATABASE recall") ||
-            sql_exec(dsn, "CREATE ROLE recall_app LOGIN"))
-                goto fail;
-        snprintf(pg.admin_dsn, sizeof(pg.admin_dsn),
-                 "host=127.0.0.1 port=%d user=postgres dbname=recall", pg.port);
-        snprintf(pg.app_dsn, sizeof(pg.app_dsn),
-                 "postgresql://recall_app@127.0.0.1:%d/recall", pg.port);
-        if (!(store = recall_store_new(pg.admin_dsn, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "%s\n", errstr);
-                goto fail;
-        }
-        if (recall_store_migrate(store, &pg.first_applied, errstr, sizeof(errstr))) {
-                fprintf(stderr, "migrate: %s\n", errstr);
-                recall_store_destroy(store);
-                goto fail;
-        }
-        recall_store_destroy(store);
-        pg.up = 1;
-        return 0;
-fail:
-        stop_cluster(NULL);
-        return -1;
-}
-
-#define NEED_CLUSTER()                                                          \
-        do {                                                                    \
-                if (!pg.up) {                                                   \
-                        print_message("no PostgreSQL under /usr/lib/postgresql: skipped\n"); \
-                        skip();                                                 \
-                }                                                               \
-        } while (0)
-
-static recall_store_t *connect_store(const char *dsn)
-{
-        char errstr[256];
-        recall_store_t *store = recall_store_new(dsn, errstr, sizeof(errstr));
-
-        if (!store)
-                fail_msg("%s", errstr);
-        return store;
+        return pg_cluster_stop();
 }
 
 static recall_inbound_t message(const char *tenant, const char *contact, const char *id,
@@ -261,7 +86,7 @@ static void test_connect_failure(void **state)
         char dsn[96], errstr[256] = "";
 
         (void)state;
-        snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=recall", free_port());
+        snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=recall", pg_cluster_free_port());
         assert_null(recall_store_new(dsn, errstr, sizeof(errstr)));
         assert_non_null(strstr(errstr, "cannot connect to PostgreSQL: "));
         assert_null(strchr(errstr, '\n'));
@@ -278,23 +103,23 @@ static void test_migrate_twice(void **state)
         (void)state;
         NEED_CLUSTER();
         assert_true(pg.first_applied >= 1);
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_migrate(store, &applied, errstr, sizeof(errstr)), 0);
         assert_int_equal(applied, 0);
         recall_store_destroy(store);
 
         conn = PQconnectdb(pg.admin_dsn);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM recall_schema_migrations"),
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM recall_schema_migrations"),
                          pg.first_applied);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM recall_schema_migrations"
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM recall_schema_migrations"
                                          " WHERE version = '001_init.sql'"), 1);
         /* the role the workers use may not step around RLS */
-        assert_int_equal(sql_value(conn, "SELECT (rolsuper OR rolbypassrls)::int FROM pg_roles"
+        assert_int_equal(pg_cluster_value(conn, "SELECT (rolsuper OR rolbypassrls)::int FROM pg_roles"
                                          " WHERE rolname = 'recall_app'"), 0);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM pg_class WHERE relname IN"
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM pg_class WHERE relname IN"
                                          " ('tenants', 'contacts', 'messages')"
                                          " AND relrowsecurity AND relforcerowsecurity"), 3);
-        assert_int_equal(sql_value(conn, "SELECT has_table_privilege('recall_app', 'messages',"
+        assert_int_equal(pg_cluster_value(conn, "SELECT has_table_privilege('recall_app', 'messages',"
                                          " 'TRUNCATE')::int"), 0);
         PQfinish(conn);
 }
@@ -329,7 +154,7 @@ static void test_tenants(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "tl-b", "Beta Homes"), 0);
         assert_int_equal(recall_store_tenant_add(store, "tl-a", NULL), 0);
         assert_int_equal(recall_store_tenant_add(store, "tl-a", "Again"), RECALL_EEXIST);
@@ -374,7 +199,7 @@ static void test_gazetteer(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "gz-a", NULL), 0);
         assert_int_equal(recall_store_tenant_gazetteer(store, "gz-a", &text), 0);
         assert_string_equal(text, "");
@@ -386,7 +211,7 @@ static void test_gazetteer(void **state)
         assert_null(text);
 
         /* the workers' role reads it under row-level security */
-        app = connect_store(pg.app_dsn);
+        app = pg_cluster_connect(pg.app_dsn);
         assert_int_equal(recall_store_tenant_gazetteer(app, "gz-a", &text), 0);
         assert_string_equal(text, places);
         free(text);
@@ -405,7 +230,7 @@ static void test_message_insert(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "mi", "Insert"), 0);
 
         m1 = message("mi", "c1", "mi-1", 1700000000123LL);
@@ -476,7 +301,7 @@ static void test_insert_errors(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         /* an unregistered tenant breaks the foreign key: the input's fault */
         assert_int_equal(insert_one(store, &m, &res), RECALL_EINVAL);
         assert_non_null(strstr(recall_store_errmsg(store), "foreign key"));
@@ -509,7 +334,7 @@ static void test_memory_load(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "ml", NULL), 0);
         for (int i = 0; i < 5; i++) {
                 snprintf(id, sizeof(id), "ml-%d", i);
@@ -565,9 +390,9 @@ static void test_reconnect(void **state)
         (void)state;
         NEED_CLUSTER();
         snprintf(dsn, sizeof(dsn), "%s application_name=victim", pg.admin_dsn);
-        store = connect_store(dsn);
+        store = pg_cluster_connect(dsn);
         assert_int_equal(recall_store_tenant_add(store, "rc", NULL), 0);
-        assert_int_equal(sql_exec(pg.admin_dsn, "SELECT pg_terminate_backend(pid)"
+        assert_int_equal(pg_cluster_exec(pg.admin_dsn, "SELECT pg_terminate_backend(pid)"
                                                 " FROM pg_stat_activity"
                                                 " WHERE application_name = 'victim'"), 0);
         /* mid-transaction the loss is reported as retriable... */
@@ -580,7 +405,7 @@ static void test_reconnect(void **state)
         assert_int_equal(recall_store_commit(store), 0);
 
         /* a connection that died while idle is noticed by begin itself */
-        assert_int_equal(sql_exec(pg.admin_dsn, "SELECT pg_terminate_backend(pid)"
+        assert_int_equal(pg_cluster_exec(pg.admin_dsn, "SELECT pg_terminate_backend(pid)"
                                                 " FROM pg_stat_activity"
                                                 " WHERE application_name = 'victim'"), 0);
         recall_time_sleep_ms(100);
@@ -604,13 +429,13 @@ static void test_rls(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        admin = connect_store(pg.admin_dsn);
+        admin = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(admin, "rls-a", NULL), 0);
         assert_int_equal(recall_store_tenant_add(admin, "rls-b", NULL), 0);
         assert_int_equal(insert_one(admin, &mb, &res), 0);
         recall_store_destroy(admin);
 
-        app = connect_store(pg.app_dsn);
+        app = pg_cluster_connect(pg.app_dsn);
         assert_int_equal(insert_one(app, &ma, &res), 0);
         assert_int_equal(res.inserted, 1);
         /* tenant A set, B's message: refused by the policy, not dead-lettered */
@@ -631,15 +456,15 @@ static void test_rls(void **state)
 
         conn = PQconnectdb(pg.app_dsn);
         assert_int_equal(PQstatus(conn), CONNECTION_OK);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM messages"), 0);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM contacts"), 0);
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM messages"), 0);
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM contacts"), 0);
         PQclear(PQexec(conn, "BEGIN"));
-        assert_int_equal(sql_value(conn, "SELECT length(set_config('recall.tenant_id',"
+        assert_int_equal(pg_cluster_value(conn, "SELECT length(set_config('recall.tenant_id',"
                                          " 'rls-a', true))"), 5);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM messages"
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM messages"
                                          " WHERE tenant_id = 'rls-b'"), 0);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM messages"), 1);
-        assert_int_equal(sql_value(conn, "SELECT count(*) FROM tenants"), 1);
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM messages"), 1);
+        assert_int_equal(pg_cluster_value(conn, "SELECT count(*) FROM tenants"), 1);
         pr = PQexec(conn, "UPDATE messages SET body = 'x' WHERE tenant_id = 'rls-b'");
         assert_string_equal(PQcmdTuples(pr), "0");
         PQclear(pr);
@@ -710,10 +535,10 @@ static void test_contact_update(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "cu", NULL), 0);
         recall_store_destroy(store);
-        store = connect_store(pg.app_dsn);
+        store = pg_cluster_connect(pg.app_dsn);
         conn = PQconnectdb(pg.admin_dsn);
 
         /* a new contact: created with no messages */
@@ -819,10 +644,10 @@ static void test_contact_erase(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "er", NULL), 0);
         recall_store_destroy(store);
-        store = connect_store(pg.app_dsn);
+        store = pg_cluster_connect(pg.app_dsn);
         m = message("er", "c1", "c1-1", 1000);
         assert_int_equal(insert_one(store, &m, &res), 0);
         m = message("er", "c1", "c1-2", 2000);
@@ -842,7 +667,7 @@ static void test_contact_erase(void **state)
                          " ('er', 'rq%1$d', 'c%1$d', 'L2', 2, 0.4);"
                          "INSERT INTO recommend_replies (tenant_id, request_id, contact_id, payload)"
                          " VALUES ('er', 'rq%1$d', 'c%1$d', '{}')", i);
-                assert_int_equal(sql_exec(pg.admin_dsn, sql), 0);
+                assert_int_equal(pg_cluster_exec(pg.admin_dsn, sql), 0);
         }
         rows = er_rows(conn, "c1");
         assert_string_equal(rows, "2,1,1,1,1,2,1");
@@ -942,7 +767,7 @@ static void test_contact_erase(void **state)
         assert_string_equal(PQresultErrorField(pr, PG_DIAG_SQLSTATE), "42501");
         PQclear(pr);
         PQclear(PQexec(app, "ROLLBACK"));
-        assert_int_equal(sql_value(app, "SELECT count(*) FROM erasures"), 0);
+        assert_int_equal(pg_cluster_value(app, "SELECT count(*) FROM erasures"), 0);
         PQfinish(app);
         PQfinish(conn);
         recall_store_destroy(store);
@@ -988,10 +813,10 @@ static void test_reply_link(void **state)
 
         (void)state;
         NEED_CLUSTER();
-        store = connect_store(pg.admin_dsn);
+        store = pg_cluster_connect(pg.admin_dsn);
         assert_int_equal(recall_store_tenant_add(store, "rl", NULL), 0);
         recall_store_destroy(store);
-        store = connect_store(pg.app_dsn);
+        store = pg_cluster_connect(pg.app_dsn);
         m = message("rl", "c1", "in-1", t);
         assert_int_equal(insert_one(store, &m, &res), 0);
         m.contact_id = "c2";

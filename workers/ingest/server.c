@@ -14,10 +14,8 @@
  * answers 200 or 429. A request is freed only when libmicrohttpd is done
  * with its connection, which cannot happen while it is suspended, so a
  * delivery report never meets a freed request. */
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -28,6 +26,7 @@
 #include "server.h"
 #include "webhook.h"
 #include "recall/error.h"
+#include "recall/http.h"
 #include "recall/log.h"
 #include "recall/time.h"
 
@@ -406,46 +405,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-        char buf[512];
-        size_t n;
-
-        (void)cls;
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        n = strlen(buf);
-        while (n && buf[n - 1] == '\n')
-                buf[--n] = '\0';
-        recall_log_warn("http: %s", buf);
-}
-
 /* ---- the server -------------------------------------------------------- */
-
-static int parse_listen(const char *listen, struct sockaddr_in *sin, char *errstr,
-                        size_t errstr_size)
-{
-        const char *colon = strrchr(listen, ':');
-        char host[64], *end;
-        long port;
-
-        memset(sin, 0, sizeof(*sin));
-        sin->sin_family = AF_INET;
-        if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
-            (port = strtol(colon + 1, &end, 10), *end || end == colon + 1) || port < 0 ||
-            port > 65535) {
-                recall_error_set(errstr, errstr_size,
-                                 "ingest.listen '%s' is not IPv4-ADDRESS:PORT", listen);
-                return RECALL_EINVAL;
-        }
-        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-        if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-                recall_error_set(errstr, errstr_size,
-                                 "ingest.listen '%s': '%s' is not an IPv4 address", listen, host);
-                return RECALL_EINVAL;
-        }
-        sin->sin_port = htons((uint16_t)port);
-        return 0;
-}
 
 static int register_metrics(ingest_server_t *srv)
 {
@@ -488,7 +448,8 @@ ingest_server_t *ingest_server_new(const recall_config_t *cfg,
         struct sockaddr_in sin;
         ingest_server_t *srv;
 
-        if (parse_listen(recall_config_get(cfg, "ingest.listen"), &sin, errstr, errstr_size))
+        if (recall_http_parse_listen("ingest.listen", recall_config_get(cfg, "ingest.listen"), &sin,
+                                     errstr, errstr_size))
                 return NULL;
         if (!(srv = calloc(1, sizeof(*srv)))) {
                 recall_error_set(errstr, errstr_size, "out of memory");
@@ -514,7 +475,7 @@ ingest_server_t *ingest_server_new(const recall_config_t *cfg,
         recall_producer_set_delivery_cb(producer, on_delivery, srv);
         /* the logger first, so libmicrohttpd never prints on its own */
         struct MHD_OptionItem options[] = {
-                {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
+                {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)recall_http_log, srv},
                 {MHD_OPTION_SOCK_ADDR, 0, &sin},
                 {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
                 {MHD_OPTION_CONNECTION_TIMEOUT,
@@ -539,10 +500,7 @@ fail:
 
 int ingest_server_port(const ingest_server_t *srv)
 {
-        const union MHD_DaemonInfo *info =
-                MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-
-        return info ? (int)info->port : -1;
+        return recall_http_port(srv->daemon);
 }
 
 void ingest_server_quiesce(ingest_server_t *srv)

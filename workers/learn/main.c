@@ -1,8 +1,10 @@
 /* main.c: recall-learn, the learning worker. Consumes prefs.update and
  * messages.inbound in the consumer group "recall-learn" (its own group, so
  * it reads every lead message alongside recall-memory) and runs each batch
- * through learn.c. Scale out by starting more processes. */
+ * through learn.c. Scale out by starting more processes. Serves /metrics,
+ * /healthz and /readyz on metrics.listen (recall/metrics_http.h). */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/metrics_http.h"
 #include "recall/signals.h"
 #include "recall/store.h"
 
@@ -27,6 +30,25 @@ static const char usage[] =
         "(its own consumer group) to learn each lead's communication style.\n"
         "Poison prefs.update events go to prefs.update.dlq. Finds the stack like\n"
         "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
+
+typedef struct worker {
+        learner_t *l;
+        recall_counter_t *applied;
+        uint64_t applied_seen; /* learner_stats().events already counted */
+} worker_t;
+
+/* The batch function: learn.c's, then its applied events counted. */
+static int batch(void *opaque, recall_batch_item_t *items, size_t n)
+{
+        worker_t *w = opaque;
+        learner_stats_t s;
+        int rc = learner_batch(w->l, items, n);
+
+        learner_stats(w->l, &s);
+        recall_counter_add(w->applied, s.events - w->applied_seen);
+        w->applied_seen = s.events;
+        return rc;
+}
 
 static void log_stats(const learner_t *l, const recall_consumer_t *consumer)
 {
@@ -54,6 +76,10 @@ int main(int argc, char **argv)
         recall_consumer_t *consumer = NULL;
         recall_store_t *store = NULL;
         learner_t *l = NULL;
+        recall_metrics_t *metrics = NULL;
+        recall_metrics_http_t *http = NULL;
+        recall_worker_probe_t probe;
+        worker_t w;
         char errstr[512];
         int code, rc;
 
@@ -70,10 +96,22 @@ int main(int argc, char **argv)
         }
         if (!(l = learner_new(cfg, store, producer)))
                 goto out;
+        w = (worker_t){.l = l};
+        probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
+        errstr[0] = '\0'; /* set only by the server's start */
+        if (!(metrics = recall_metrics_new()) || recall_consumer_set_metrics(consumer, metrics) ||
+            !(w.applied = recall_metrics_counter(metrics, "recall_learn_updates_applied_total",
+                                                 "prefs.update events applied to profiles",
+                                                 NULL)) ||
+            recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
+                                      sizeof(errstr))) {
+                recall_log_error("metrics: %s", *errstr ? errstr : "out of memory");
+                goto out;
+        }
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'prefs.update' and 'messages.inbound' in group '%s'", GROUP_ID);
-        rc = recall_consumer_run(consumer, learner_batch, l, &run);
+        rc = recall_consumer_run(consumer, batch, &w, &run);
         if (rc)
                 recall_log_error("stopping: %s", recall_error_str(rc));
         code = rc ? 1 : 0;
@@ -81,10 +119,12 @@ int main(int argc, char **argv)
         alarm((unsigned)(recall_config_get_int(cfg, "shutdown.drain_ms") / 1000 + 1));
         log_stats(l, consumer);
 out:
+        recall_metrics_http_destroy(http); /* before the consumer its probe reads */
         recall_consumer_destroy(consumer);
         recall_producer_destroy(producer);
         learner_destroy(l);
         recall_store_destroy(store);
+        recall_metrics_destroy(metrics);
         recall_config_destroy(cfg);
         recall_cmdline_release(&cl);
         return code;

@@ -463,10 +463,17 @@ static void cache_batch(ingest_t *ing, const parsed_t *p, size_t n)
                 ing->stats.cache_errors++;
                 goto out;
         }
-        /* append the batch's new messages to blobs that were current */
+        /* append the batch's new messages to blobs that were current; a blob
+         * behind the store is dropped here and rebuilt below */
         for (k = 0; k < nt; k++) {
-                if (!mems[k] || mems[k]->message_count + (int64_t)t[k].n_new != t[k].final_count)
+                if (!mems[k])
                         continue;
+                if (mems[k]->message_count + (int64_t)t[k].n_new != t[k].final_count) {
+                        recall_cache_count_stale(ing->cache, 1);
+                        recall_memory_destroy(mems[k]);
+                        mems[k] = NULL;
+                        continue;
+                }
                 for (i = 0; i < n; i++) {
                         if (!p[i].stored || !p[i].res.inserted || !same_contact(t[k].first, &p[i]))
                                 continue;

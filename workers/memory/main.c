@@ -1,6 +1,7 @@
 /* main.c: recall-memory, the conversation-memory worker. Consumes
  * messages.inbound in the consumer group "recall-memory" and runs each batch
- * through ingest.c. Scale out by starting more processes. */
+ * through ingest.c. Scale out by starting more processes. Serves /metrics,
+ * /healthz and /readyz on metrics.listen (recall/metrics_http.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/metrics_http.h"
 #include "recall/signals.h"
 #include "recall/store.h"
 
@@ -60,6 +62,9 @@ int main(int argc, char **argv)
         recall_store_t *store = NULL;
         recall_cache_t *cache = NULL;
         ingest_t *ing = NULL;
+        recall_metrics_t *metrics = NULL;
+        recall_metrics_http_t *http = NULL;
+        recall_worker_probe_t probe;
         char errstr[512];
         int code, rc;
 
@@ -67,6 +72,10 @@ int main(int argc, char **argv)
         if (!(cfg = recall_cmdline_worker_config(&cl, argc, argv, usage, &code)))
                 goto out;
         code = 1;
+        if (!(metrics = recall_metrics_new())) {
+                recall_log_error("out of memory");
+                goto out;
+        }
         if (!(store = recall_store_new(recall_config_get(cfg, "pg.dsn"), errstr, sizeof(errstr)))) {
                 recall_log_error("%s", errstr);
                 goto out;
@@ -84,6 +93,15 @@ int main(int argc, char **argv)
         }
         if (!(ing = ingest_new(cfg, store, cache, producer)))
                 goto out;
+        probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
+        errstr[0] = '\0'; /* set only by the server's start */
+        if (recall_consumer_set_metrics(consumer, metrics) ||
+            (cache && recall_cache_set_metrics(cache, metrics)) ||
+            recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
+                                      sizeof(errstr))) {
+                recall_log_error("metrics: %s", *errstr ? errstr : "out of memory");
+                goto out;
+        }
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'messages.inbound' in group '%s'", GROUP_ID);
@@ -95,11 +113,13 @@ int main(int argc, char **argv)
         alarm((unsigned)(recall_config_get_int(cfg, "shutdown.drain_ms") / 1000 + 1));
         log_stats(ing, consumer);
 out:
+        recall_metrics_http_destroy(http); /* before the consumer its probe reads */
         recall_consumer_destroy(consumer);
         recall_producer_destroy(producer);
         ingest_destroy(ing);
         recall_cache_destroy(cache);
         recall_store_destroy(store);
+        recall_metrics_destroy(metrics);
         recall_config_destroy(cfg);
         recall_cmdline_release(&cl);
         return code;

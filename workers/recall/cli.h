@@ -8,6 +8,8 @@
 #ifndef RECALL_CLI_H
 #define RECALL_CLI_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "recall/cmdline.h"
@@ -25,6 +27,9 @@ int recall_cli_config(int argc, char **argv);
 int recall_cli_extract(int argc, char **argv);
 int recall_cli_stats(int argc, char **argv);
 int recall_cli_listings(int argc, char **argv);
+int recall_cli_token(int argc, char **argv);
+int recall_cli_erase(int argc, char **argv);
+int recall_cli_export(int argc, char **argv);
 
 /* The common options, settings lookup and usage errors are shared with the
  * workers: see recall/cmdline.h (recall_cmdline_opt,
@@ -41,6 +46,17 @@ const char *recall_cli_require(const recall_config_t *cfg, const char *key,
  * sees every tenant); NULL after printing why. The caller destroys it. */
 recall_store_t *recall_cli_admin_store(const recall_config_t *cfg,
                                        const char *prog);
+
+/* Who runs this command, as the audit log names it: "cli:<unix user>". */
+void recall_cli_actor(char *buf, size_t size);
+
+/* Inside the store's open transaction: sets tenant_id ("" for a
+ * platform-wide action) as the tenant and appends the audit entry of this
+ * CLI user (role "cli") doing action on target, with detail (NULL or any
+ * JSON value, not taken). It commits or rolls back with the action. */
+int recall_cli_audit(recall_store_t *store, const char *tenant_id,
+                     const char *action, const char *target,
+                     const json_t *detail);
 
 /* An InboundMessage (or, with outbound, an OutboundMessage an agent sent by
  * hand) as the CRM's webhook would produce it. */

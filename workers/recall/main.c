@@ -22,6 +22,9 @@ static const struct {
         {"stats", recall_cli_stats, "outcomes per prompt variant of a tenant"},
         {"extract", recall_cli_extract, "extract qualification facts from lead messages (JSON lines)"},
         {"listings", recall_cli_listings, "import, generate, list or show a tenant's property listings"},
+        {"token", recall_cli_token, "create, revoke or list admin console tokens"},
+        {"erase", recall_cli_erase, "erase a contact from PostgreSQL and Redis (right to be forgotten)"},
+        {"export", recall_cli_export, "write everything held about a contact as JSON"},
 };
 
 static void usage(FILE *out)

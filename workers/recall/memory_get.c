@@ -1,6 +1,7 @@
 /* memory_get.c: `recall memory get`, what recall remembers of one contact,
  * read the way the workers read it (Redis blob, else rebuilt from
- * PostgreSQL and cached again). */
+ * PostgreSQL and cached again). The JSON form is recall/contact_view.h's
+ * base object, the one the admin API and `recall export` extend. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,10 @@
 
 #include "cli.h"
 #include "recall/cache.h"
+#include "recall/contact_view.h"
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/memory_read.h"
-#include "recall/profile_store.h"
 #include "recall/store.h"
 #include "recall/time.h"
 
@@ -61,28 +62,6 @@ static void print_profile(const recall_memory_t *mem)
         if ((v = json_object_get(view, "next_question")) && json_is_object(v))
                 printf("  next question: %s\n", json_string_value(json_object_get(v, "text")));
         json_decref(view);
-}
-
-/* Adds preferences and style (recall-learn's, from the store) to root. */
-static int add_learned(recall_store_t *store, json_t *root, const char *tenant,
-                       const char *contact)
-{
-        char *profile = NULL, *style = NULL;
-        int rc;
-
-        if ((rc = recall_store_begin(store)))
-                return rc;
-        if (!(rc = recall_store_set_tenant(store, tenant)))
-                rc = recall_store_profile_get(store, tenant, contact, &profile, &style);
-        recall_store_rollback(store);
-        if (!rc) {
-                json_object_set_new(root, "preferences",
-                                    profile ? json_loads(profile, 0, NULL) : json_null());
-                json_object_set_new(root, "style", style ? json_loads(style, 0, NULL) : json_null());
-        }
-        free(profile);
-        free(style);
-        return rc;
 }
 
 static void print_text(const recall_memory_t *mem)
@@ -155,7 +134,18 @@ int recall_cli_memory(int argc, char **argv)
         if (*recall_config_get(cfg, "redis.url") &&
             !(cache = recall_cache_new(recall_config_get(cfg, "redis.url"), errstr, sizeof(errstr))))
                 fprintf(stderr, "%s: %s (reading the store only)\n", cl.prog, errstr);
-        r = recall_memory_read_load(store, cache, tenant, contact, &mem);
+        if (json) {
+                json_t *root = NULL;
+
+                r = recall_contact_view_build(store, cache, tenant, contact, 0, &root);
+                if (!r) {
+                        json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                        putchar('\n');
+                        json_decref(root);
+                }
+        } else if (!(r = recall_memory_read_load(store, cache, tenant, contact, &mem))) {
+                print_text(mem);
+        }
         if (r == RECALL_ENOTFOUND) {
                 fprintf(stderr, "%s: tenant '%s' is not registered\n", cl.prog, tenant);
                 goto out;
@@ -163,21 +153,6 @@ int recall_cli_memory(int argc, char **argv)
         if (r) {
                 fprintf(stderr, "%s: cannot read memory: %s\n", cl.prog, recall_store_errmsg(store));
                 goto out;
-        }
-        if (json) {
-                json_t *root = recall_memory_to_json(mem);
-
-                if (!root || add_learned(store, root, tenant, contact)) {
-                        fprintf(stderr, "%s: cannot read the learned profile: %s\n", cl.prog,
-                                recall_store_errmsg(store));
-                        json_decref(root);
-                        goto out;
-                }
-                json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-                putchar('\n');
-                json_decref(root);
-        } else {
-                print_text(mem);
         }
         code = 0;
 out:

@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "embedded.h"
+#include "recall/admin_store.h"
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/store.h"
@@ -46,6 +47,7 @@ static const char *const workers[] = {
         "recall-learn",
         "recall-recommend",
         "recall-ingest",
+        "recall-admin",
 };
 
 #define N_WORKERS (sizeof(workers) / sizeof(workers[0]))
@@ -59,7 +61,10 @@ static const char usage[] =
         "under the data directory, then the workers, restarting any that dies,\n"
         "and recall-ingest, the CRM webhook endpoint (ingest.listen, else a free\n"
         "port; its URL goes to stack.env as RECALL_INGEST_URL). Without\n"
-        "ingest.public_key_file it runs without signature checks, for local use.\n"
+        "ingest.public_key_file it runs without signature checks, for local use;\n"
+        "and recall-admin, the console (admin.listen, else a free port), with a\n"
+        "platform token in DIR/admin.token (RECALL_ADMIN_URL and\n"
+        "RECALL_ADMIN_TOKEN_FILE in stack.env).\n"
         "A server configured from outside (RECALL_KAFKA_BROKERS, RECALL_REDIS_URL,\n"
         "RECALL_PG_DSN, or the same keys in the settings file) is used instead of\n"
         "starting one. Once everything runs it writes DIR/stack.env, which other\n"
@@ -68,7 +73,7 @@ static const char usage[] =
         "  --partitions N    partitions of each topic (default: topics.partitions)\n"
         "  --no-workers      start only the servers\n"
         "  --only KINDS      start only these workers, comma-separated\n"
-        "                    (memory, respond, learn, recommend, ingest)\n"
+        "                    (memory, respond, learn, recommend, ingest, admin)\n"
         "  --foreground      stay in the foreground (the default)\n"
         RECALL_CMDLINE_HELP;
 
@@ -90,6 +95,8 @@ typedef struct up {
         char admin_dsn[1024];
         char ingest_listen[64]; /* address:port of recall-ingest, "" if none */
         int ingest_unverified;  /* we run it without signature checks */
+        char admin_listen[64];  /* address:port of recall-admin, "" if none */
+        char admin_token_file[PATH_MAX + 16];
 } up_t;
 
 static void on_signal(int sig)
@@ -333,26 +340,36 @@ static int migrate(const up_t *up)
         return r;
 }
 
-/* recall-ingest listens where configured, else on a free port of
- * 127.0.0.1; without the CRM's public key it runs unverified, which is only
- * right on a developer's machine, so that is said out loud. */
-static int plan_ingest(up_t *up)
+/* Where an HTTP worker listens: its setting when configured, else a free
+ * port of 127.0.0.1; "" when the worker is not started. */
+static int plan_listen(up_t *up, const char *worker, const char *setting, char *buf,
+                       size_t size)
 {
         int port;
 
-        if (!wanted(up, "recall-ingest"))
+        *buf = '\0';
+        if (!wanted(up, worker))
                 return 0;
-        if (recall_config_layer(up->cfg, "ingest.listen") != RECALL_CFG_DEFAULT) {
-                snprintf(up->ingest_listen, sizeof(up->ingest_listen), "%s",
-                         recall_config_get(up->cfg, "ingest.listen"));
-        } else {
-                if (recall_embedded_free_port(&port)) {
-                        recall_log_error("no free port for recall-ingest");
-                        return RECALL_EIO;
-                }
-                snprintf(up->ingest_listen, sizeof(up->ingest_listen), "127.0.0.1:%d", port);
+        if (recall_config_layer(up->cfg, setting) != RECALL_CFG_DEFAULT) {
+                snprintf(buf, size, "%s", recall_config_get(up->cfg, setting));
+                return 0;
         }
-        if (!*recall_config_get(up->cfg, "ingest.public_key_file") &&
+        if (recall_embedded_free_port(&port)) {
+                recall_log_error("no free port for %s", worker);
+                return RECALL_EIO;
+        }
+        snprintf(buf, size, "127.0.0.1:%d", port);
+        return 0;
+}
+
+/* Without the CRM's public key recall-ingest runs unverified, which is only
+ * right on a developer's machine, so that is said out loud. */
+static int plan_ingest(up_t *up)
+{
+        if (plan_listen(up, "recall-ingest", "ingest.listen", up->ingest_listen,
+                        sizeof(up->ingest_listen)))
+                return RECALL_EIO;
+        if (*up->ingest_listen && !*recall_config_get(up->cfg, "ingest.public_key_file") &&
             recall_config_layer(up->cfg, "ingest.verify") == RECALL_CFG_DEFAULT) {
                 up->ingest_unverified = 1;
                 recall_log_warn("recall-ingest runs WITHOUT webhook signature verification "
@@ -361,13 +378,74 @@ static int plan_ingest(up_t *up)
         return 0;
 }
 
+/* The platform token of the stack's operator: DIR/admin.token (0600), kept
+ * while it stays valid, else a new one (only its hash is in the store). */
+static int plan_admin(up_t *up)
+{
+        char token[RECALL_ADMIN_TOKEN_SIZE], token_id[RECALL_ADMIN_TOKEN_ID_SIZE];
+        char tmp[PATH_MAX + 32], errstr[512];
+        recall_admin_identity_t who;
+        recall_store_t *store;
+        FILE *fp;
+        int fd, r;
+
+        if (plan_listen(up, "recall-admin", "admin.listen", up->admin_listen,
+                        sizeof(up->admin_listen)) ||
+            !*up->admin_listen)
+                return *up->admin_listen ? RECALL_EIO : 0;
+        snprintf(up->admin_token_file, sizeof(up->admin_token_file), "%s/admin.token", up->home);
+        if (!(store = recall_store_new(up->admin_dsn, errstr, sizeof(errstr)))) {
+                recall_log_error("%s", errstr);
+                return RECALL_EIO;
+        }
+        if ((fp = fopen(up->admin_token_file, "re"))) {
+                r = fgets(token, sizeof(token), fp) ? 0 : RECALL_EINVAL;
+                fclose(fp);
+                token[strcspn(token, "\n")] = '\0';
+                if (!r && !recall_admin_token_check(store, token, &who) && who.platform) {
+                        recall_store_rollback(store);
+                        recall_store_destroy(store);
+                        return 0;
+                }
+                recall_store_rollback(store);
+        }
+        recall_admin_audit_t entry = {.tenant_id = "",
+                                      .actor = "cli:recall-up",
+                                      .role = "cli",
+                                      .action = "token.create",
+                                      .target = NULL};
+        if (!(r = recall_store_begin(store)) &&
+            !(r = recall_admin_token_create(store, NULL, "recall up", token, token_id)) &&
+            !(entry.target = token_id, r = recall_admin_audit_append(store, &entry)))
+                r = recall_store_commit(store);
+        recall_store_rollback(store);
+        recall_store_destroy(store);
+        if (r) {
+                recall_log_error("cannot create the admin token: %s", recall_error_str(r));
+                return r;
+        }
+        snprintf(tmp, sizeof(tmp), "%s.tmp", up->admin_token_file);
+        if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+            dprintf(fd, "%s\n", token) < 0 || fsync(fd) || close(fd) ||
+            rename(tmp, up->admin_token_file)) {
+                recall_log_error("cannot write '%s': %s", up->admin_token_file, strerror(errno));
+                memset(token, 0, sizeof(token));
+                return RECALL_EIO;
+        }
+        memset(token, 0, sizeof(token));
+        recall_log_info("platform admin token %s written to '%s'", token_id,
+                        up->admin_token_file);
+        return 0;
+}
+
 static int start_workers(up_t *up)
 {
         char kafka[1100], embedded[32], redis[1100], dsn[1100], admin[1100];
         char home[PATH_MAX + 16], log_path[PATH_MAX + 64], path[PATH_MAX + 64];
-        char listen[96], verify[32];
+        char listen[96], admin_listen[96], verify[32];
         /* verify last: set only when we turn verification off */
-        const char *env[] = {kafka, embedded, redis, dsn, admin, home, listen, NULL, NULL};
+        const char *env[] = {kafka, embedded, redis, dsn, admin, home, listen, admin_listen,
+                             NULL, NULL};
         const char **argv;
         int n = 0, r = 0;
 
@@ -379,14 +457,16 @@ static int start_workers(up_t *up)
         snprintf(dsn, sizeof(dsn), "RECALL_PG_DSN=%s", up->dsn);
         snprintf(admin, sizeof(admin), "RECALL_PG_ADMIN_DSN=%s", up->admin_dsn);
         snprintf(home, sizeof(home), "RECALL_HOME=%s", up->home);
-        if (plan_ingest(up))
+        if (plan_ingest(up) || plan_admin(up))
                 return RECALL_EIO;
+        snprintf(admin_listen, sizeof(admin_listen), "RECALL_ADMIN_LISTEN%s%s",
+                 *up->admin_listen ? "=" : "", up->admin_listen);
         /* without '=': unset (recall-ingest then keeps its configuration) */
         snprintf(listen, sizeof(listen), "RECALL_INGEST_LISTEN%s%s",
                  *up->ingest_listen ? "=" : "", up->ingest_listen);
         snprintf(verify, sizeof(verify), "RECALL_INGEST_VERIFY=false");
         if (up->ingest_unverified)
-                env[7] = verify;
+                env[8] = verify;
 
         /* path --data DIR [--config FILE] (-X pair)... NULL */
         if (!(argv = calloc((size_t)(6 + 2 * up->cl.n_flags), sizeof(*argv))))
@@ -473,6 +553,14 @@ static int write_stack_env(const up_t *up)
 
                 snprintf(url, sizeof(url), "http://%s", up->ingest_listen);
                 r = write_value(fp, "RECALL_INGEST_URL", url);
+        }
+        if (!r && *up->admin_listen) {
+                char url[96];
+
+                snprintf(url, sizeof(url), "http://%s", up->admin_listen);
+                r = write_value(fp, "RECALL_ADMIN_URL", url);
+                if (!r)
+                        r = write_value(fp, "RECALL_ADMIN_TOKEN_FILE", up->admin_token_file);
         }
         if (!r)
                 r = write_value(fp, "RECALL_READY", "1");

@@ -1,8 +1,10 @@
 /* main.c: recall-recommend, the recommendation worker. Consumes
  * recommend.request in the consumer group "recall-recommend" and runs each
  * batch through recommender.c, with a second PostgreSQL connection that
- * listens for listing changes. Scale out by starting more processes. */
+ * listens for listing changes. Scale out by starting more processes. Serves
+ * /metrics, /healthz and /readyz on metrics.listen (recall/metrics_http.h). */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/metrics_http.h"
 #include "recall/signals.h"
 #include "recall/store.h"
 
@@ -27,6 +30,25 @@ static const char usage[] =
         "Inventories are held in memory and reloaded when the tenant's listings\n"
         "change. Poison requests go to recommend.request.dlq. Finds the stack like\n"
         "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
+
+typedef struct worker {
+        recommender_t *r;
+        recall_counter_t *answered;
+        uint64_t answered_seen; /* recommender_stats().requests already counted */
+} worker_t;
+
+/* The batch function: recommender.c's, then its answers counted. */
+static int batch(void *opaque, recall_batch_item_t *items, size_t n)
+{
+        worker_t *w = opaque;
+        recommender_stats_t s;
+        int rc = recommender_batch(w->r, items, n);
+
+        recommender_stats(w->r, &s);
+        recall_counter_add(w->answered, s.requests - w->answered_seen);
+        w->answered_seen = s.requests;
+        return rc;
+}
 
 static void log_stats(const recommender_t *r, const recall_consumer_t *consumer)
 {
@@ -52,6 +74,10 @@ int main(int argc, char **argv)
         recall_consumer_t *consumer = NULL;
         recall_store_t *store = NULL, *listen = NULL;
         recommender_t *r = NULL;
+        recall_metrics_t *metrics = NULL;
+        recall_metrics_http_t *http = NULL;
+        recall_worker_probe_t probe;
+        worker_t w;
         char errstr[512];
         int code, rc;
 
@@ -69,10 +95,22 @@ int main(int argc, char **argv)
         }
         if (!(r = recommender_new(cfg, store, listen, producer)))
                 goto out;
+        w = (worker_t){.r = r};
+        probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
+        errstr[0] = '\0'; /* set only by the server's start */
+        if (!(metrics = recall_metrics_new()) || recall_consumer_set_metrics(consumer, metrics) ||
+            !(w.answered = recall_metrics_counter(
+                      metrics, "recall_recommend_answered_total",
+                      "recommend.request answered with a new ranking (not repeats)", NULL)) ||
+            recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
+                                      sizeof(errstr))) {
+                recall_log_error("metrics: %s", *errstr ? errstr : "out of memory");
+                goto out;
+        }
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'recommend.request' in group '%s'", GROUP_ID);
-        rc = recall_consumer_run(consumer, recommender_batch, r, &run);
+        rc = recall_consumer_run(consumer, batch, &w, &run);
         if (rc)
                 recall_log_error("stopping: %s", recall_error_str(rc));
         code = rc ? 1 : 0;
@@ -80,11 +118,13 @@ int main(int argc, char **argv)
         alarm((unsigned)(recall_config_get_int(cfg, "shutdown.drain_ms") / 1000 + 1));
         log_stats(r, consumer);
 out:
+        recall_metrics_http_destroy(http); /* before the consumer its probe reads */
         recall_consumer_destroy(consumer);
         recall_producer_destroy(producer);
         recommender_destroy(r);
         recall_store_destroy(listen);
         recall_store_destroy(store);
+        recall_metrics_destroy(metrics);
         recall_config_destroy(cfg);
         recall_cmdline_release(&cl);
         return code;

@@ -1,7 +1,8 @@
 /* main.c: recall-respond, the responder. Consumes respond.request in the
  * consumer group "recall-respond" one message at a time, keeps up to
  * claude.max_inflight replies in progress (respond.c), and drives the
- * Claude calls between polls. Scale out by starting more processes. */
+ * Claude calls between polls. Scale out by starting more processes. Serves
+ * /metrics, /healthz and /readyz on metrics.listen (recall/metrics_http.h). */
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "recall/error.h"
 #include "recall/kafka.h"
 #include "recall/log.h"
+#include "recall/metrics_http.h"
 #include "recall/signals.h"
 #include "recall/secret.h"
 #include "recall/store.h"
@@ -156,6 +158,9 @@ int main(int argc, char **argv)
         recall_secret_key_t key_buf;
         const recall_secret_key_t *key;
         respond_t *r = NULL;
+        recall_metrics_t *metrics = NULL;
+        recall_metrics_http_t *http = NULL;
+        recall_worker_probe_t probe;
         char errstr[512];
         int code, rc;
 
@@ -191,6 +196,16 @@ int main(int argc, char **argv)
         if (!(r = respond_new(cfg, store, cache, producer, consumer, claude, key)))
                 goto out;
         recall_consumer_set_revoke_cb(consumer, respond_on_revoke, r);
+        probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
+        errstr[0] = '\0'; /* set only by the server's start */
+        if (!(metrics = recall_metrics_new()) || recall_consumer_set_metrics(consumer, metrics) ||
+            (cache && recall_cache_set_metrics(cache, metrics)) ||
+            respond_set_metrics(r, metrics) ||
+            recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
+                                      sizeof(errstr))) {
+                recall_log_error("metrics: %s", *errstr ? errstr : "out of memory");
+                goto out;
+        }
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'respond.request' in group '%s', Claude at '%s'", GROUP_ID,
@@ -204,12 +219,14 @@ int main(int argc, char **argv)
         alarm((unsigned)(recall_config_get_int(cfg, "shutdown.drain_ms") / 1000 + 1));
         log_stats(r, "stopped");
 out:
+        recall_metrics_http_destroy(http); /* before the consumer its probe reads */
         recall_consumer_destroy(consumer);
         respond_destroy(r);
         recall_claude_destroy(claude);
         recall_producer_destroy(producer);
         recall_cache_destroy(cache);
         recall_store_destroy(store);
+        recall_metrics_destroy(metrics);
         recall_config_destroy(cfg);
         recall_cmdline_release(&cl);
         sodium_memzero(&key_buf, sizeof(key_buf));

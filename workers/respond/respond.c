@@ -16,7 +16,8 @@
  *
  * Everything here runs on the worker's one thread, including the Claude
  * callbacks (from recall_claude_run) and the revoke callback (from the
- * consumer's poll). */
+ * consumer's poll). Per-tenant metric handles live with the tenant,
+ * registered at its first Claude reply. */
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -61,6 +62,9 @@ typedef struct tenant {
         recall_breaker_t breaker;
         int64_t loaded_ms;
         int key_warned;
+        /* respond_set_metrics(): registered at the first Claude reply */
+        recall_histogram_t *m_latency;
+        recall_counter_t *m_tokens[4]; /* input, output, cache read, write */
 } tenant_t;
 
 typedef enum { RQ_WAITING, RQ_CLAUDE, RQ_SENT } rq_state_t;
@@ -112,6 +116,8 @@ struct respond {
         size_t inflight;     /* taken and not finished or orphaned */
         int rc;              /* a failure inside a callback */
         respond_stats_t stats;
+        recall_metrics_t *metrics; /* borrowed; NULL: none */
+        recall_counter_t *m_replies[2]; /* claude, offline */
 };
 
 /* ---- tenants ----------------------------------------------------------- */
@@ -287,6 +293,72 @@ void respond_stats(const respond_t *r, respond_stats_t *out)
         *out = r->stats;
 }
 
+/* ---- metrics ----------------------------------------------------------- */
+
+static const char *const token_kinds[4] = {"input", "output", "cache_read", "cache_write"};
+
+int respond_set_metrics(respond_t *r, recall_metrics_t *m)
+{
+        static const char help[] = "replies recorded, by who wrote them";
+
+        r->m_replies[0] = recall_metrics_counter(m, "recall_respond_replies_total", help,
+                                                 "source", "claude", NULL);
+        r->m_replies[1] = recall_metrics_counter(m, "recall_respond_replies_total", help,
+                                                 "source", "offline", NULL);
+        if (!r->m_replies[0] || !r->m_replies[1])
+                return RECALL_ENOMEM;
+        r->metrics = m;
+        return 0;
+}
+
+/* The tenant's Claude series, registered once. 0 or RECALL_ENOMEM. */
+static int tenant_metrics(respond_t *r, tenant_t *tn)
+{
+        if (tn->m_latency)
+                return 0;
+        for (int i = 0; i < 4; i++)
+                if (!(tn->m_tokens[i] = recall_metrics_counter(
+                              r->metrics, "recall_claude_tokens_total",
+                              "tokens of Claude's answers, by tenant and kind (cache_write: "
+                              "cache creation input tokens)",
+                              "tenant", tn->tenant_id, "kind", token_kinds[i], NULL)))
+                        return RECALL_ENOMEM;
+        tn->m_latency = recall_metrics_histogram(
+                r->metrics, "recall_claude_latency_seconds",
+                "Claude's answers, from submit to completion, retries included",
+                recall_metrics_buckets_latency, recall_metrics_buckets_latency_n, "tenant",
+                tn->tenant_id, NULL);
+        return tn->m_latency ? 0 : RECALL_ENOMEM;
+}
+
+/* Counts one answer of Claude for its tenant. */
+static void count_claude(respond_t *r, tenant_t *tn, const char *model,
+                         const recall_claude_result_t *res)
+{
+        const int64_t tokens[4] = {res->input_tokens, res->output_tokens,
+                                   res->cache_read_input_tokens,
+                                   res->cache_creation_input_tokens};
+        const char *priced_as;
+        uint64_t cost;
+
+        if (!r->metrics || tenant_metrics(r, tn))
+                return;
+        recall_histogram_observe(tn->m_latency, (double)res->latency_ms / 1000.0);
+        for (int i = 0; i < 4; i++)
+                recall_counter_add(tn->m_tokens[i], tokens[i] > 0 ? (uint64_t)tokens[i] : 0);
+        cost = recall_claude_cost_nusd(model, tokens[0], tokens[1], tokens[2], tokens[3],
+                                       &priced_as);
+        /* registered per answer: the model may change with the settings, and
+         * one lookup is nothing next to a Claude call */
+        recall_counter_add(recall_metrics_counter(
+                                   r->metrics, "recall_claude_cost_nano_usd_total",
+                                   "cost of Claude's answers in billionths of a USD, from a "
+                                   "price table dated in common/claude.c; model=\"other\": "
+                                   "not in the table, priced like claude-sonnet-4-5",
+                                   "tenant", tn->tenant_id, "model", priced_as, NULL),
+                           cost);
+}
+
 /* ---- finishing --------------------------------------------------------- */
 
 /* The request is done with nothing left to deliver. */
@@ -455,6 +527,7 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
                 .reply_id = rq->reply_id, .channel = rq->channel,
                 .conversation_id = rq->conversation_id, .source = rep->source,
                 .variant = rq->variant, .at_ms = recall_time_now_ms(),
+                .latency_ms = rep->latency_ms, .model = rep->res ? rep->model : NULL,
         };
         recall_store_reply_t old = {0};
         reply_t again;
@@ -462,6 +535,12 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
         int done = 0, rc;
 
         rec.body = (char *)rep->body; /* borrowed: insert only reads it */
+        if (rep->res) {
+                rec.input_tokens = rep->res->input_tokens;
+                rec.output_tokens = rep->res->output_tokens;
+                rec.cache_read_tokens = rep->res->cache_read_input_tokens;
+                rec.cache_write_tokens = rep->res->cache_creation_input_tokens;
+        }
         if ((rc = recall_store_begin(r->store)))
                 return rc;
         if ((rc = recall_store_set_tenant(r->store, rq->tenant_id)) ||
@@ -498,6 +577,8 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
                 r->stats.claude++;
         else if (count)
                 r->stats.offline++;
+        if (count && r->metrics)
+                recall_counter_add(r->m_replies[strcmp(rep->source, "claude") ? 1 : 0], 1);
         rq->publish_done = 1;
         sent_push(r, rq);
         return 0;
@@ -554,6 +635,7 @@ static void on_claude_done(void *opaque, const recall_claude_result_t *res)
                 rep.model = *res->model ? res->model : rq->conf->t.claude_model;
                 rep.res = res;
                 rep.latency_ms = recall_time_mono_ms() - rq->taken_ms;
+                count_claude(r, tn, rep.model, res);
                 rc = deliver(r, rq, &rep);
         } else {
                 recall_breaker_failure(&tn->breaker, recall_time_mono_ms());

@@ -28,6 +28,7 @@
 #include "recall/claude.h"
 #include "recall/config.h"
 #include "recall/kafka.h"
+#include "recall/metrics.h"
 #include "recall/secret.h"
 #include "recall/store.h"
 
@@ -78,5 +79,18 @@ void respond_on_revoke(void *opaque,
                        const rd_kafka_topic_partition_list_t *parts, int lost);
 
 void respond_stats(const respond_t *r, respond_stats_t *out);
+
+/* Counts replies in m (borrowed: it must outlive r), from now on:
+ *   recall_respond_replies_total{source="claude"|"offline"}  replies
+ *       recorded (not republished ones)
+ *   recall_claude_latency_seconds{tenant}  histogram of Claude's answers,
+ *       from submit to completion, retries included
+ *   recall_claude_tokens_total{tenant,kind}  kind input, output,
+ *       cache_read, cache_write
+ *   recall_claude_cost_nano_usd_total{tenant,model}  cost in billionths of
+ *       a USD from recall_claude_cost_nusd()'s price table; model "other"
+ *       for a model not in it, priced like claude-sonnet-4-5
+ * 0, or RECALL_ENOMEM. */
+int respond_set_metrics(respond_t *r, recall_metrics_t *m);
 
 #endif
