@@ -112,6 +112,14 @@ request cy q3 t2
 wait_for 60 "q3" 'test -n "$(replies q3)"'
 expect_eq "q3 leaves out the closed listing" "A1 A2" "$(replies q3 | jq -r '.items[].listing_key' | sort | xargs)"
 
+# --- an erased contact: nothing recommended, nothing recorded again ----------------
+"$RECALL" erase --tenant t1 --contact ana >/dev/null
+request ana r-erased
+wait_for 30 "the request about the erased contact answered" 'test -n "$(replies r-erased)"'
+expect_eq "nothing recommended to an erased contact" 0 "$(replies r-erased | jq '.items | length')"
+expect_eq "nothing recorded about her" 0 \
+        "$(sql "SELECT count(*) FROM recommendations WHERE tenant_id = 't1' AND contact_id = 'ana'")"
+
 # --- poison requests -------------------------------------------------------------
 echo '{"tenant_id":"t1","contact_id":"ana","request_id":"bad","limit":500}' | produce recommend.request t1:ana
 echo '{"tenant_id":"nobody","contact_id":"x","request_id":"r9"}' | produce recommend.request nobody:x

@@ -229,6 +229,50 @@ static int load_profile(recommender_t *r, const req_t *q, recall_profile_t **out
         return 0;
 }
 
+static int found_tombstone(void *opaque, const char *contact_id, int64_t erased_at_ms)
+{
+        (void)contact_id;
+        (void)erased_at_ms;
+        *(int *)opaque = 1;
+        return 0;
+}
+
+/* 1 when the contact was erased and has not come back since (no messages
+ * after its tombstone): nothing about it may be recorded again. */
+static int erased(recommender_t *r, const req_t *q, int *out)
+{
+        json_t *ids = json_pack("[s]", q->contact_id);
+        char *text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+        int64_t count = 0;
+        int rc = RECALL_ENOMEM;
+
+        *out = 0;
+        if (text && !(rc = recall_store_erasures_each(r->store, q->tenant_id, text,
+                                                      found_tombstone, out)) &&
+            *out)
+                rc = recall_store_contact_count(r->store, q->tenant_id, q->contact_id, &count);
+        if (count > 0)
+                *out = 0;
+        free(text);
+        json_decref(ids);
+        return rc;
+}
+
+/* The reply to a request about an erased contact: no items, and recorded
+ * nowhere (a redelivery computes it again). */
+static int empty_reply(req_t *q, int64_t now)
+{
+        char at[32];
+        json_t *doc;
+
+        recall_time_format_iso8601(now, at, sizeof(at));
+        doc = json_pack("{s:s, s:s, s:s, s:[], s:s}", "tenant_id", q->tenant_id, "contact_id",
+                        q->contact_id, "request_id", q->request_id, "items", "at", at);
+        q->payload = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(doc);
+        return q->payload ? 0 : RECALL_ENOMEM;
+}
+
 /* Ranks, records and builds the reply of one request. */
 static int answer(recommender_t *r, req_t *q)
 {
@@ -240,13 +284,19 @@ static int answer(recommender_t *r, req_t *q)
         size_t n_recent = 0, n = 0;
         json_t *doc = NULL, *list;
         int64_t now = recall_time_now_ms();
-        int rc;
+        int rc, gone;
 
         if ((rc = recall_store_recommend_reply_get(r->store, q->tenant_id, q->request_id,
                                                    &q->payload)) || q->payload) {
                 if (q->payload)
                         r->stats.duplicates++;
                 return rc;
+        }
+        if ((rc = erased(r, q, &gone)))
+                return rc;
+        if (gone) {
+                r->stats.requests++;
+                return empty_reply(q, now);
         }
         if ((rc = inventory(r, q->tenant_id, &inv)) || (rc = load_profile(r, q, &profile)) ||
             (rc = recall_store_recent_recommendations(r->store, q->tenant_id, q->contact_id,
