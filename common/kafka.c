@@ -240,6 +240,31 @@ fail:
         return NULL;
 }
 
+rd_kafka_t *recall_kafka_handle_new(const recall_config_t *cfg,
+                                    rd_kafka_type_t type,
+                                    const char *const *props, char *errstr,
+                                    size_t errstr_size)
+{
+        conf_ctx_t ctx = {rd_kafka_conf_new(), errstr, errstr_size};
+        rd_kafka_t *rk;
+        int r;
+
+        r = conf_set(&ctx, "bootstrap.servers", recall_config_get(cfg, "kafka.brokers")) ||
+            conf_set(&ctx, "log_level", "3");
+        for (size_t i = 0; !r && props && props[i]; i += 2)
+                r = conf_set(&ctx, props[i], props[i + 1]);
+        /* the mock cluster holds an empty fetch for all of it (DESIGN.md) */
+        if (!r && type == RD_KAFKA_CONSUMER && recall_config_get_bool(cfg, "kafka.embedded"))
+                r = conf_set(&ctx, "fetch.wait.max.ms", "5");
+        if (r || recall_config_kafka_each(cfg, conf_set, &ctx)) {
+                rd_kafka_conf_destroy(ctx.conf);
+                return NULL;
+        }
+        if (!(rk = rd_kafka_new(type, ctx.conf, errstr, errstr_size)))
+                rd_kafka_conf_destroy(ctx.conf);
+        return rk; /* conf owned by rk now */
+}
+
 /* ---- producer ---------------------------------------------------------- */
 
 /* Called from rd_kafka_poll()/rd_kafka_flush() on the producer's user. */

@@ -236,6 +236,19 @@ int recall_consumer_dead_letter(recall_consumer_t *consumer,
                                 const rd_kafka_message_t *rkm,
                                 const char *reason);
 
+/* ---- a tool's own handle ---------------------------------------------- */
+
+/* A librdkafka handle of type for the tools that read Kafka beside the
+ * workers (replay, dlq, status, the console): bootstrap.servers, quiet
+ * library logs (log_level 3), then props (name, value pairs ending in NULL;
+ * may be NULL), for consumers the embedded broker's fetch.wait.max.ms, then
+ * every kafka.* passthrough property. NULL with errstr. The caller destroys
+ * it with rd_kafka_destroy(). */
+rd_kafka_t *recall_kafka_handle_new(const recall_config_t *cfg,
+                                    rd_kafka_type_t type,
+                                    const char *const *props, char *errstr,
+                                    size_t errstr_size);
+
 /* ---- topics ------------------------------------------------------------ */
 
 /* Every topic of the design, NULL-terminated: messages.inbound,

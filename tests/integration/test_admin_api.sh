@@ -110,6 +110,8 @@ expect_eq "script file" 200 "$(api GET /app.js "")"
 expect_eq "traversal" 404 "$(api GET /../../etc/passwd "" --path-as-is)"
 expect_eq "encoded traversal" 404 "$(api GET /%2e%2e/%2e%2e/etc/passwd "" --path-as-is)"
 expect_eq "traversal in the API" 404 "$(api GET /api/tenants/.. "$PT" --path-as-is)"
+expect_eq "healthz" "200 ok" "$(api GET /healthz "") $(cat "$T_TMP/body")"
+expect_eq "readyz" "200 ready" "$(api GET /readyz "") $(cat "$T_TMP/body")"
 expect_eq "unknown API route" 404 "$(api GET /api/secrets "$PT")"
 expect_eq "wrong method" 405 "$(api DELETE /api/tenants/acme "$PT")"
 

@@ -109,6 +109,51 @@ static void test_backoff_sequence(void **state)
         assert_int_equal(recall_supervisor_backoff(&failures, 10), 2000);
 }
 
+/* --workers of `recall up`: every kind, one kind, later items winning,
+ * and the errors. */
+static void test_parse_counts(void **state)
+{
+        static const char *const kinds[] = {"memory", "respond", "learn", "recommend"};
+        int counts[4] = {1, 1, 1, 1};
+        char errstr[128];
+
+        (void)state;
+        assert_int_equal(recall_supervisor_parse_counts("3", kinds, 4, 64, counts, errstr,
+                                                        sizeof(errstr)), 0);
+        for (int k = 0; k < 4; k++)
+                assert_int_equal(counts[k], 3);
+        assert_int_equal(recall_supervisor_parse_counts("memory=5,respond=2", kinds, 4, 64,
+                                                        counts, errstr, sizeof(errstr)), 0);
+        assert_int_equal(counts[0], 5);
+        assert_int_equal(counts[1], 2);
+        assert_int_equal(counts[2], 3); /* not named: left as it was */
+        assert_int_equal(counts[3], 3);
+        assert_int_equal(recall_supervisor_parse_counts("2,recommend=4,1", kinds, 4, 64, counts,
+                                                        errstr, sizeof(errstr)), 0);
+        for (int k = 0; k < 4; k++)
+                assert_int_equal(counts[k], 1); /* the last item wins */
+        assert_int_equal(recall_supervisor_parse_counts("learn=64", kinds, 4, 64, counts, errstr,
+                                                        sizeof(errstr)), 0);
+        assert_int_equal(counts[2], 64);
+
+        static const char *const bad[] = {"",        "0",         "65",        "memory=0",
+                                          "2,",      ",2",        "memory=",   "=3",
+                                          "x",       "-1",        "memory=2x", "mem=2",
+                                          "memoryy=2", "ingest=2", "memory=3=4", "99999999999"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                *errstr = '\0';
+                if (recall_supervisor_parse_counts(bad[i], kinds, 4, 64, counts, errstr,
+                                                   sizeof(errstr)) != RECALL_EINVAL)
+                        fail_msg("'%s' was accepted", bad[i]);
+                assert_true(*errstr);
+        }
+        recall_supervisor_parse_counts("ingest=2", kinds, 4, 64, counts, errstr, sizeof(errstr));
+        assert_string_equal(errstr, "'ingest' is not a worker kind that scales out");
+        recall_supervisor_parse_counts("memory=2,respond=0", kinds, 4, 64, counts, errstr,
+                                       sizeof(errstr));
+        assert_string_equal(errstr, "'respond=0': a count is a number from 1 to 64");
+}
+
 static void test_describe_status(void **state)
 {
         char buf[64];
@@ -377,6 +422,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_backoff_sequence),
                 cmocka_unit_test(test_describe_status),
+                cmocka_unit_test(test_parse_counts),
                 cmocka_unit_test_setup_teardown(test_add_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_executable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_worker_restarted_with_backoff, setup,

@@ -278,6 +278,11 @@ static const char *health_of_store(api_t *api)
         return rc ? recall_store_errmsg(api->store) : "ok";
 }
 
+int api_ready(api_t *api)
+{
+        return !strcmp(health_of_store(api), "ok");
+}
+
 static void get_overview(api_t *api, const api_request_t *req, api_answer_t *ans)
 {
         json_t *dlq = NULL, *lag = NULL, *rows, *health;

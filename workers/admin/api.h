@@ -47,6 +47,9 @@ void api_destroy(api_t *api); /* accepts NULL */
  * malformed), RECALL_EIO (the store did not answer). */
 int api_authenticate(api_t *api, const char *token, api_identity_t *who);
 
+/* 1 when the store answers (for /readyz). */
+int api_ready(api_t *api);
+
 /* Answers one request; ans->doc is always set. */
 void api_handle(api_t *api, const api_request_t *req, api_answer_t *ans);
 

@@ -4,7 +4,8 @@
  *
  * A request is answered once its body is complete: the route (route.c),
  * then for /api/ the bearer token (api_authenticate) and the handler
- * (api.c); anything else is a file of the page (static_files.h) or 404.
+ * (api.c); /healthz and /readyz answer orchestrators; anything else is a
+ * file of the page (static_files.h) or 404.
  * Every answer carries the same security headers: a Content-Security-
  * Policy that allows only the page's own files (no inline script can run
  * even if some text got into the page as HTML), no framing, no sniffing,
@@ -249,6 +250,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                          "method_not_allowed", "not with this method")
                                 : refuse(conn, method, url, MHD_HTTP_NOT_FOUND, "not_found",
                                          "no such route");
+        if (route.kind == ROUTE_STATIC && !strcmp(url, "/healthz"))
+                return send_answer(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, 1, NULL);
+        if (route.kind == ROUTE_STATIC && !strcmp(url, "/readyz"))
+                return api_ready(srv->api)
+                               ? send_answer(conn, MHD_HTTP_OK, "text/plain", "ready\n", 6, 1, NULL)
+                               : send_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                                             "not ready: PostgreSQL does not answer\n", 38, 1,
+                                             NULL);
         if (route.kind == ROUTE_STATIC)
                 return serve_static(conn, method, url);
         return serve_api(srv, conn, method, url, &route, req);

@@ -11,7 +11,8 @@
  * dead-lettered (unknown_listing): its evidence cannot be weighed, and a
  * redrive after the import applies it. An item about a contact erased at or
  * after its time (recall_store_contact_erase) is skipped. Tenant settings (weights and
- * half-life) are cached for TENANT_TTL_MS. */
+ * half-life) are cached for TENANT_TTL_MS. In replay mode (`recall replay`)
+ * the batch is the same and publish() produces nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct learner {
         learner_stats_t stats;
         uint64_t cost[COST_BUCKETS]; /* per-update cost histogram */
         uint64_t n_cost;
+        int replay; /* learner_set_replay: produce nothing */
 };
 
 typedef enum { ITEM_SKIP, ITEM_PREFS, ITEM_MESSAGE } item_kind_t;
@@ -84,6 +86,11 @@ learner_t *learner_new(const recall_config_t *cfg, recall_store_t *store,
 void learner_destroy(learner_t *l)
 {
         free(l);
+}
+
+void learner_set_replay(learner_t *l)
+{
+        l->replay = 1;
 }
 
 /* The smallest cost (us) with at least share of the updates at or below. */
@@ -702,7 +709,7 @@ static int publish(learner_t *l, const item_t *its, size_t n)
         char key[2 * RECALL_ID_MAX + 2];
         int rc;
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !l->replay; i++) {
                 if (!its[i].output)
                         continue;
                 snprintf(key, sizeof(key), "%s:%s", its[i].tenant_id, its[i].contact_id);

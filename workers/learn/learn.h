@@ -45,6 +45,12 @@ learner_t *learner_new(const recall_config_t *cfg, recall_store_t *store,
                        recall_producer_t *producer);
 void learner_destroy(learner_t *l);
 
+/* Replay mode, for `recall replay` (call before the first batch): the same
+ * batches, with nothing produced (no prefs.updated; the producer may be
+ * NULL). A replay over cleared profiles and prefs_events rebuilds them; one
+ * over the live state finds every event applied and changes nothing. */
+void learner_set_replay(learner_t *l);
+
 /* The recall_batch_fn of the consumer loop; opaque is the learner_t. */
 int learner_batch(void *opaque, recall_batch_item_t *items, size_t n);
 

@@ -24,6 +24,11 @@
  * the reply's body) is linked to the recorded reply instead of being stored
  * as a second turn. None of these produce outputs.
  *
+ * In replay mode (`recall replay`) the same batch runs without publishing
+ * or marking anything; a rebuild learns again from messages already
+ * stored, each once (recall_replay_store_claim), against the contact's
+ * cleared and progressively recomputed state.
+ *
  * Tenant settings and gazetteers are cached for TENANT_TTL_MS; an unknown
  * tenant is never cached, so registering it takes effect on its next
  * message. */
@@ -37,6 +42,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/memory_read.h"
+#include "recall/replay_store.h"
 #include "recall/time.h"
 #include "recall/variant.h"
 
@@ -61,6 +67,8 @@ struct ingest {
         tenant_slot_t tenants[TENANT_SLOTS];
         size_t n_tenants;
         ingest_stats_t stats;
+        int replay;  /* ingest_set_replay: produce nothing */
+        int rebuild; /* and learn from stored messages again */
 };
 
 /* What the batch learned about one item. */
@@ -72,6 +80,7 @@ typedef struct parsed {
         recall_contact_event_t ev;
         int valid;
         int stored;             /* a message stored (or seen before) */
+        int relearn;            /* rebuild: seen before, learned from again */
         int erased;             /* skipped: its contact was erased since */
         recall_store_echo_t echo; /* the echo of a reply of ours */
         int contact_done;       /* a contact event went through the store */
@@ -123,6 +132,12 @@ void ingest_destroy(ingest_t *ing)
         }
         recall_extractor_destroy(ing->ex);
         free(ing);
+}
+
+void ingest_set_replay(ingest_t *ing, int rebuild)
+{
+        ing->replay = 1;
+        ing->rebuild = rebuild;
 }
 
 void ingest_stats(const ingest_t *ing, ingest_stats_t *out)
@@ -251,8 +266,9 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         size_t k;
         int rc;
 
-        if (!p->res.inserted) {
-                if (p->res.outputs_done)
+        if (!p->res.inserted && !p->relearn) {
+                /* a replay leaves a redelivery's outputs to the live worker */
+                if (p->res.outputs_done || ing->replay)
                         return 0;
                 if (!(p->replay_outputs = json_array()))
                         return RECALL_ENOMEM;
@@ -295,6 +311,23 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         return 0;
 }
 
+/* Inside the transaction, in a rebuild: whether a stored message is met for
+ * the first time, then with the contact as it was before it. A message
+ * inserted now is claimed too, so that a later redelivery of it in the
+ * replayed history is not learned from twice. */
+static int claim(ingest_t *ing, parsed_t *p)
+{
+        recall_store_insert_t scratch = {0};
+        int claimed = 0, rc;
+
+        rc = recall_replay_store_claim(ing->store, p->msg.tenant_id, p->msg.contact_id,
+                                       p->msg.message_id, &claimed,
+                                       p->res.inserted ? &scratch : &p->res);
+        recall_store_insert_release(&scratch);
+        p->relearn = !rc && !p->res.inserted && claimed;
+        return rc;
+}
+
 /* Inside the transaction: one valid item of a registered tenant. A contact
  * event updates or erases its contact; the echo of one of our replies is
  * linked to it instead of being stored; any other message is stored (unless
@@ -321,6 +354,8 @@ static int store_item(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
                 p->erased = 1;
                 return 0;
         }
+        if (ing->rebuild && (rc = claim(ing, p)))
+                return rc;
         if ((rc = learn_stored(ing, p, slot)))
                 return rc;
         p->stored = 1;
@@ -347,7 +382,7 @@ again:
                 return rc;
         current = NULL;
         for (i = 0; i < n; i++) {
-                p[i].stored = p[i].erased = p[i].contact_done = 0;
+                p[i].stored = p[i].erased = p[i].contact_done = p[i].relearn = 0;
                 p[i].echo = RECALL_STORE_ECHO_NONE;
                 item_release(&p[i]);
                 if (!p[i].valid)
@@ -639,6 +674,8 @@ static void count_item(ingest_t *ing, const parsed_t *p)
 {
         if (p->stored && p->res.inserted)
                 ing->stats.stored++;
+        else if (p->relearn)
+                ing->stats.relearned++;
         else if (p->stored)
                 ing->stats.duplicates++;
         else if (p->echo != RECALL_STORE_ECHO_NONE)
@@ -701,7 +738,7 @@ int ingest_batch(void *opaque, recall_batch_item_t *items, size_t n)
         for (size_t i = 0; i < n; i++)
                 count_item(ing, &p[i]);
         cache_batch(ing, p, n);
-        if ((rc = publish_batch(ing, p, n)) || (rc = mark_published(ing, p, n)))
+        if (!ing->replay && ((rc = publish_batch(ing, p, n)) || (rc = mark_published(ing, p, n))))
                 goto out;
         rc = cache_contacts(ing, p, n);
 out:

@@ -30,6 +30,11 @@ int recall_cli_listings(int argc, char **argv);
 int recall_cli_token(int argc, char **argv);
 int recall_cli_erase(int argc, char **argv);
 int recall_cli_export(int argc, char **argv);
+int recall_cli_status(int argc, char **argv);
+int recall_cli_dlq(int argc, char **argv);
+int recall_cli_replay(int argc, char **argv);
+/* `recall memory digest` (digest.c), dispatched by recall_cli_memory. */
+int recall_cli_memory_digest(int argc, char **argv);
 
 /* The common options, settings lookup and usage errors are shared with the
  * workers: see recall/cmdline.h (recall_cmdline_opt,

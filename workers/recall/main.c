@@ -25,6 +25,9 @@ static const struct {
         {"token", recall_cli_token, "create, revoke or list admin console tokens"},
         {"erase", recall_cli_erase, "erase a contact from PostgreSQL and Redis (right to be forgotten)"},
         {"export", recall_cli_export, "write everything held about a contact as JSON"},
+        {"status", recall_cli_status, "what the stack runs and the lag of each consumer group per partition"},
+        {"dlq", recall_cli_dlq, "list dead letters of a topic, or send them back for another try"},
+        {"replay", recall_cli_replay, "reprocess topic or store history into memory, sending nothing"},
 };
 
 static void usage(FILE *out)

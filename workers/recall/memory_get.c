@@ -91,6 +91,8 @@ int recall_cli_memory(int argc, char **argv)
         char errstr[512];
         int json = 0, code = 2, r;
 
+        if (argc > 1 && !strcmp(argv[1], "digest"))
+                return recall_cli_memory_digest(argc - 1, argv + 1);
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--help")) {
                         fputs(usage, stdout);

@@ -100,6 +100,66 @@ void recall_supervisor_describe_status(int status, char *buf, size_t size)
                 snprintf(buf, size, "status 0x%x", (unsigned)status);
 }
 
+/* A count of 1..max written as plain decimal digits, or -1. */
+static int parse_count(const char *s, size_t len, int max)
+{
+        int n = 0;
+
+        if (!len || len > 9)
+                return -1;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                n = n * 10 + (s[i] - '0');
+        }
+        return n >= 1 && n <= max ? n : -1;
+}
+
+int recall_supervisor_parse_counts(const char *list, const char *const *kinds,
+                                   size_t n_kinds, int max, int *counts,
+                                   char *errstr, size_t errstr_size)
+{
+        const char *p = list;
+
+        if (!*p) {
+                recall_error_set(errstr, errstr_size, "empty list");
+                return RECALL_EINVAL;
+        }
+        for (;;) {
+                size_t len = strcspn(p, ","), kind_len;
+                const char *eq = memchr(p, '=', len);
+                int n = parse_count(eq ? eq + 1 : p, eq ? len - (size_t)(eq + 1 - p) : len, max);
+                size_t k;
+
+                if (n < 0) {
+                        recall_error_set(errstr, errstr_size,
+                                         "'%.*s': a count is a number from 1 to %d", (int)len, p,
+                                         max);
+                        return RECALL_EINVAL;
+                }
+                if (!eq) {
+                        for (k = 0; k < n_kinds; k++)
+                                counts[k] = n;
+                } else {
+                        kind_len = (size_t)(eq - p);
+                        for (k = 0; k < n_kinds; k++)
+                                if (strlen(kinds[k]) == kind_len &&
+                                    !strncmp(kinds[k], p, kind_len))
+                                        break;
+                        if (k == n_kinds) {
+                                recall_error_set(errstr, errstr_size,
+                                                 "'%.*s' is not a worker kind that scales out",
+                                                 (int)kind_len, p);
+                                return RECALL_EINVAL;
+                        }
+                        counts[k] = n;
+                }
+                if (!p[len])
+                        return 0;
+                p += len + 1;
+        }
+}
+
 /* NULL-terminated deep copy; NULL in gives an empty vector. The caller frees
  * it with free_vec(). */
 static char **copy_vec(const char *const *vec)

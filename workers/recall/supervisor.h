@@ -107,4 +107,15 @@ int recall_supervisor_backoff(int *failures, int64_t ran_ms);
 /* A waitpid status as text: "exit code 3", "signal 9 (Killed)". */
 void recall_supervisor_describe_status(int status, char *buf, size_t size);
 
+/* How many processes of each kind to run, from a comma-separated list
+ * (`recall up --workers`): "N" sets every kind, "KIND=N" one kind; later
+ * items win, so "2,memory=4" is 4 memory and 2 of the others. kinds holds
+ * the n_kinds names that may be given ("memory", ...); counts[i] is set for
+ * kinds[i] and left alone for a kind the list does not name (the caller
+ * fills in the default first). Each count is 1..max. 0, or RECALL_EINVAL
+ * with errstr naming the bad item (counts may then be partly set). */
+int recall_supervisor_parse_counts(const char *list, const char *const *kinds,
+                                   size_t n_kinds, int max, int *counts,
+                                   char *errstr, size_t errstr_size);
+
 #endif

@@ -13,7 +13,13 @@
  * stack.env are what a previous run of ours wrote, never configuration.
  *
  * Workers get the stack through their environment (which beats any file
- * they read) and the same --data, --config and -X as `recall up`. */
+ * they read) and the same --data, --config and -X as `recall up`.
+ *
+ * --workers runs several processes of a consumer kind: each is its own
+ * supervised child ("recall-memory.2", logging to log/recall-memory.2.log;
+ * a kind run once keeps the plain name) and one member of the kind's
+ * consumer group, so Kafka spreads the partitions over them and a restart
+ * of one moves only its partitions. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,13 +40,15 @@
 #include "recall/store.h"
 #include "recall/time.h"
 #include "recall/secret.h"
+#include "status.h"
 #include "supervisor.h"
 
 #define TICK_MS 200
 #define INFRA_STOP_TIMEOUT_MS 20000
 #define WORKER_STOP_GRACE_MS 2000
 
-/* The worker executables, one process each, found next to `recall`. */
+/* The worker executables, found next to `recall`; the first N_SCALABLE are
+ * consumer-group members that --workers may run several of. */
 static const char *const workers[] = {
         "recall-memory",
         "recall-respond",
@@ -51,6 +59,12 @@ static const char *const workers[] = {
 };
 
 #define N_WORKERS (sizeof(workers) / sizeof(workers[0]))
+#define N_SCALABLE 4
+#define WORKERS_MAX 64
+#define PRUNE_EVERY_MS 10000
+
+/* The kinds --workers names, in the order of workers[]. */
+static const char *const scalable[N_SCALABLE] = {"memory", "respond", "learn", "recommend"};
 
 static volatile sig_atomic_t run = 1;
 
@@ -74,6 +88,16 @@ static const char usage[] =
         "  --no-workers      start only the servers\n"
         "  --only KINDS      start only these workers, comma-separated\n"
         "                    (memory, respond, learn, recommend, ingest, admin)\n"
+        "  --workers LIST    processes per consumer kind: N for every kind, or\n"
+        "                    KIND=N items (memory=3,respond=2; others run once);\n"
+        "                    each process is one member of its kind's consumer\n"
+        "                    group, logs to DIR/log/recall-KIND.I.log and is\n"
+        "                    restarted on its own. More processes than\n"
+        "                    partitions leave the extra ones idle. recall-ingest\n"
+        "                    and recall-admin run once: each serves the one\n"
+        "                    address written to stack.env and consumes no Kafka\n"
+        "                    partitions (run more recall-ingest behind a load\n"
+        "                    balancer yourself)\n"
         "  --foreground      stay in the foreground (the default)\n"
         RECALL_CMDLINE_HELP;
 
@@ -83,6 +107,8 @@ typedef struct up {
         recall_supervisor_t *sup;
         const char *partitions; /* --partitions, or NULL */
         const char *only;       /* --only, or NULL: every worker */
+        const char *workers;    /* --workers, or NULL */
+        int counts[N_SCALABLE]; /* processes per scalable kind */
         int no_workers;
         int lock_fd;
         char home[PATH_MAX];
@@ -128,6 +154,9 @@ static int parse_args(up_t *up, int argc, char **argv)
                                                  &up->partitions);
                 if (!r)
                         r = recall_cmdline_value(&up->cl, argc, argv, &i, "--only", &up->only);
+                if (!r)
+                        r = recall_cmdline_value(&up->cl, argc, argv, &i, "--workers",
+                                                 &up->workers);
                 if (r < 0)
                         return 2;
                 if (!r)
@@ -175,6 +204,22 @@ static int check_only(const up_t *up)
                                                           kind);
                 p += n + (p[n] == ',');
         }
+        return 0;
+}
+
+/* Fills up->counts from --workers (1 each without it); 0, else the usage
+ * error's code. */
+static int check_workers(up_t *up)
+{
+        char errstr[256];
+
+        for (size_t k = 0; k < N_SCALABLE; k++)
+                up->counts[k] = 1;
+        if (up->workers && recall_supervisor_parse_counts(up->workers, scalable, N_SCALABLE,
+                                                          WORKERS_MAX, up->counts, errstr,
+                                                          sizeof(errstr)))
+                return recall_cmdline_usage_error(up->cl.prog, "--workers: %s (kinds: memory, respond, learn, recommend)",
+                                                  errstr);
         return 0;
 }
 
@@ -438,16 +483,45 @@ static int plan_admin(up_t *up)
         return 0;
 }
 
+/* Adds and starts process number instance (0: the kind's only one) of
+ * worker, argv and env as built by start_workers(). */
+static int start_worker(up_t *up, const char *worker, int instance, const char **argv,
+                        const char **env)
+{
+        char name[64], log_path[PATH_MAX + 80];
+        recall_child_spec_t spec = {.name = name,
+                                    .kind = RECALL_CHILD_WORKER,
+                                    .argv = argv,
+                                    .env = env,
+                                    .log_path = log_path};
+        recall_child_status_t st;
+        int r;
+
+        if (instance)
+                snprintf(name, sizeof(name), "%s.%d", worker, instance);
+        else
+                snprintf(name, sizeof(name), "%s", worker);
+        snprintf(log_path, sizeof(log_path), "%s/log/%s.log", up->home, name);
+        recall_log_info("starting %s", name);
+        if (!(r = recall_supervisor_add(up->sup, &spec)) &&
+            !(r = recall_supervisor_start(up->sup, name, NULL)) &&
+            !recall_supervisor_status(up->sup, name, &st))
+                recall_log_info("%s started (pid %d), logging to '%s'", name, (int)st.pid,
+                                log_path);
+        return r;
+}
+
 static int start_workers(up_t *up)
 {
         char kafka[1100], embedded[32], redis[1100], dsn[1100], admin[1100];
-        char home[PATH_MAX + 16], log_path[PATH_MAX + 64], path[PATH_MAX + 64];
+        char home[PATH_MAX + 16], path[PATH_MAX + 64];
         char listen[96], admin_listen[96], verify[32];
         /* verify last: set only when we turn verification off */
         const char *env[] = {kafka, embedded, redis, dsn, admin, home, listen, admin_listen,
                              NULL, NULL};
         const char **argv;
         int n = 0, r = 0;
+        int partitions = (int)recall_config_get_int(up->cfg, "topics.partitions");
 
         snprintf(kafka, sizeof(kafka), "RECALL_KAFKA_BROKERS=%s", up->brokers);
         /* without '=': unset, so an outside value cannot claim a mock broker */
@@ -483,23 +557,18 @@ static int start_workers(up_t *up)
                 argv[n++] = up->cl.flags[i];
         }
         for (size_t i = 0; i < N_WORKERS && !r; i++) {
+                int count = i < N_SCALABLE ? up->counts[i] : 1;
+
                 if (!wanted(up, workers[i]))
                         continue;
-                recall_child_spec_t spec = {.name = workers[i],
-                                            .kind = RECALL_CHILD_WORKER,
-                                            .argv = argv,
-                                            .env = env,
-                                            .log_path = log_path};
-                recall_child_status_t st;
-
+                /* idle members are harmless (they take over on a failure),
+                 * but rarely what was meant */
+                if (up->kafka_embedded && count > partitions)
+                        recall_log_warn("%d %s processes for %d partitions: %d will stay idle",
+                                        count, workers[i], partitions, count - partitions);
                 snprintf(path, sizeof(path), "%s/%s", up->bindir, workers[i]);
-                snprintf(log_path, sizeof(log_path), "%s/log/%s.log", up->home, workers[i]);
-                recall_log_info("starting %s", workers[i]);
-                if (!(r = recall_supervisor_add(up->sup, &spec)) &&
-                    !(r = recall_supervisor_start(up->sup, workers[i], NULL)) &&
-                    !recall_supervisor_status(up->sup, workers[i], &st))
-                        recall_log_info("%s started (pid %d), logging to '%s'", workers[i],
-                                        (int)st.pid, log_path);
+                for (int k = 1; k <= count && !r; k++)
+                        r = start_worker(up, workers[i], count > 1 ? k : 0, argv, env);
         }
         free(argv);
         return r;
@@ -600,12 +669,20 @@ static void catch_signals(void)
         sigaction(SIGPIPE, &ign, NULL);
 }
 
-/* Reaps and restarts until a signal (0) or a server's death (1). */
+/* Reaps and restarts until a signal (0) or a server's death (1). Now and
+ * then it removes the metrics URL files of workers that died without
+ * removing their own (SIGKILL), so that DIR/run/metrics lists what runs. */
 static int supervise(up_t *up)
 {
+        int64_t prune_at = 0;
+
         while (run) {
                 if (recall_supervisor_tick(up->sup))
                         return 1;
+                if (recall_time_mono_ms() >= prune_at) {
+                        recall_status_prune(up->home);
+                        prune_at = recall_time_mono_ms() + PRUNE_EVERY_MS;
+                }
                 recall_time_sleep_ms(TICK_MS);
         }
         recall_log_info("stopping the stack");
@@ -618,7 +695,8 @@ int recall_cli_up(int argc, char **argv)
         char errstr[512];
         int code;
 
-        if ((code = parse_args(&up, argc, argv)) >= 0 || (code = check_only(&up)))
+        if ((code = parse_args(&up, argc, argv)) >= 0 || (code = check_only(&up)) ||
+            (code = check_workers(&up)))
                 goto out;
         if (!(up.cfg = recall_cmdline_load_config(&up.cl, &code)))
                 goto out;
