@@ -139,3 +139,45 @@ PY
 )
         [ "$reply" = ok ] || fail "broker control '$1': $reply"
 }
+
+# expect_exactly_once TENANT N: inbound messages m-1 .. m-N of TENANT (sent
+# while recall-memory and the offline recall-respond run) have each had their
+# effect exactly once: waits (generously) for them, then checks that each is
+# stored once, counted once in its contact's message_count, asked for on
+# respond.request under one request_id (the topic may repeat a request, never
+# under a second id), answered on messages.outbound under one reply_id, and
+# that its reply rp-m-I is recorded once in the conversation.
+expect_exactly_once() {
+        local t=$1 n=$2 q
+        q="FROM messages WHERE tenant_id = '$t' AND message_id LIKE"
+        wait_for 240 "$n messages of $t stored" 'test "$(sql "SELECT count(*) $q '"'m-%'"'")" -ge $n'
+        wait_for 240 "$n replies of $t recorded" 'test "$(sql "SELECT count(*) $q '"'rp-m-%'"'")" -ge $n'
+        expect_eq "stored messages" "$n $n" "$(sql "SELECT count(*) || ' ' || count(DISTINCT message_id) $q 'm-%'")"
+        expect_eq "missing messages" "" "$(sql "SELECT i FROM generate_series(1, $n) i WHERE NOT EXISTS
+                (SELECT 1 $q 'm-%' AND message_id = 'm-' || i) LIMIT 5")"
+        expect_eq "recorded replies" "$n $n" "$(sql "SELECT count(*) || ' ' || count(DISTINCT message_id) $q 'rp-m-%'")"
+        expect_eq "message_count of every contact" "" "$(sql "SELECT c.contact_id FROM contacts c
+                WHERE c.tenant_id = '$t' AND c.message_count <> (SELECT count(*) FROM messages m
+                WHERE m.tenant_id = c.tenant_id AND m.contact_id = c.contact_id)")"
+        wait_for 120 "$n respond.request of $t" \
+                'test "$(consume respond.request | jq -r "select(.tenant_id == \"$t\") | .cause_id" | sort -u | wc -l)" -ge $n'
+        expect_eq "respond.request: ids per message (distinct messages, messages with two ids)" "$n 0" \
+                "$(consume respond.request | jq -r "select(.tenant_id == \"$t\") | [.cause_id, .request_id] | @tsv" |
+                        sort -u | awk '{ ids[$1]++ } END { n = 0; dup = 0; for (c in ids) { n++; if (ids[c] > 1) dup++ } print n, dup }')"
+        wait_for 120 "$n replies of $t on messages.outbound" \
+                'test "$(consume messages.outbound | jq -r "select(.tenant_id == \"$t\") | .cause_id" | sort -u | wc -l)" -ge $n'
+        expect_eq "messages.outbound: replies per message (distinct messages, messages with two replies)" "$n 0" \
+                "$(consume messages.outbound | jq -r "select(.tenant_id == \"$t\") | [.cause_id, .reply_id] | @tsv" |
+                        sort -u | awk '{ ids[$1]++ } END { n = 0; dup = 0; for (c in ids) { n++; if (ids[c] > 1) dup++ } print n, dup }')"
+}
+
+# Sanitizer reports: under the ASan/UBSan build, tests/run sets
+# RECALL_SANITIZER_LOG_DIR, and every process the test starts (CLI, `recall
+# up`, the workers it supervises) writes its AddressSanitizer, LeakSanitizer
+# or UBSan report to <dir>/<test>.{asan,ubsan}.<pid> instead of a log that
+# nobody reads; tests/run fails when any such file exists after the run.
+if [ -n "${RECALL_SANITIZER_LOG_DIR:-}" ]; then
+        mkdir -p "$RECALL_SANITIZER_LOG_DIR"
+        export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$RECALL_SANITIZER_LOG_DIR/$T_NAME.asan"
+        export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$RECALL_SANITIZER_LOG_DIR/$T_NAME.ubsan"
+fi

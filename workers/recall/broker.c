@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 
 #define TICK_MS 200 /* how often the run flag is checked */
 #define LINE_MAX_LEN 512
+#define PUSH_ERRORS_MAX 10000 /* requests failed by one push_errors */
 
 static volatile sig_atomic_t run = 1;
 
@@ -45,7 +47,17 @@ static const char usage[] =
         "  --partitions N    partitions per topic (default: topics.partitions)\n"
         "  --control PATH    Unix socket for fault injection in tests; commands:\n"
         "                    ping, bootstraps, topic_create NAME PARTITIONS,\n"
-        "                    broker_down ID, broker_up ID\n"
+        "                    broker_down ID, broker_up ID,\n"
+        "                    push_errors API COUNT ERROR (the next COUNT requests\n"
+        "                    of API fail with ERROR, on any broker),\n"
+        "                    clear_errors API\n"
+        "                    API: Produce, Fetch, ListOffsets, Metadata,\n"
+        "                    OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup,\n"
+        "                    Heartbeat, LeaveGroup, SyncGroup, InitProducerId or a\n"
+        "                    number; ERROR: a librdkafka error name without\n"
+        "                    RD_KAFKA_RESP_ERR_ (REQUEST_TIMED_OUT,\n"
+        "                    NOT_LEADER_OR_FOLLOWER, _TRANSPORT to disconnect, ...)\n"
+        "                    or a number. Each answers one line: ok or err REASON\n"
         RECALL_CMDLINE_HELP;
 
 typedef struct broker {
@@ -150,16 +162,108 @@ static int broker_start(broker_t *b, const recall_config_t *cfg, int n_brokers,
         return 0;
 }
 
+/* Kafka protocol request types by name: the numbers are the protocol's,
+ * which librdkafka's public headers do not name. */
+static const struct {
+        const char *name;
+        int16_t key;
+} api_keys[] = {
+        {"Produce", 0},
+        {"Fetch", 1},
+        {"ListOffsets", 2},
+        {"Metadata", 3},
+        {"OffsetCommit", 8},
+        {"OffsetFetch", 9},
+        {"FindCoordinator", 10},
+        {"JoinGroup", 11},
+        {"Heartbeat", 12},
+        {"LeaveGroup", 13},
+        {"SyncGroup", 14},
+        {"InitProducerId", 22},
+};
+
+static int parse_api_key(const char *s, int16_t *key)
+{
+        int v;
+
+        for (size_t i = 0; i < sizeof(api_keys) / sizeof(api_keys[0]); i++) {
+                if (!strcasecmp(s, api_keys[i].name)) {
+                        *key = api_keys[i].key;
+                        return 0;
+                }
+        }
+        if (parse_int(s, 0, INT16_MAX, &v))
+                return RECALL_EINVAL;
+        *key = (int16_t)v;
+        return 0;
+}
+
+/* An error by librdkafka's name for it (rd_kafka_err2name(), e.g.
+ * REQUEST_TIMED_OUT), by the newer protocol name NOT_LEADER_OR_FOLLOWER
+ * (2.0.2 still calls code 6 NOT_LEADER_FOR_PARTITION), or by number. */
+static int parse_error(const char *s, rd_kafka_resp_err_t *err)
+{
+        const struct rd_kafka_err_desc *descs;
+        size_t n;
+        int v;
+
+        if (!strcasecmp(s, "NOT_LEADER_OR_FOLLOWER")) {
+                *err = RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+                return 0;
+        }
+        rd_kafka_get_err_descs(&descs, &n);
+        for (size_t i = 0; i < n; i++) {
+                if (descs[i].name && !strcasecmp(s, descs[i].name)) {
+                        *err = descs[i].code;
+                        return 0;
+                }
+        }
+        if (parse_int(s, INT16_MIN, INT16_MAX, &v) || v == 0)
+                return RECALL_EINVAL;
+        *err = (rd_kafka_resp_err_t)v;
+        return 0;
+}
+
+/* push_errors API COUNT ERROR: the cluster's next COUNT requests of type
+ * API fail with ERROR, whichever broker gets them. */
+static void control_push_errors(broker_t *b, char *args[3], char *reply, size_t size)
+{
+        rd_kafka_resp_err_t err, *errs;
+        int16_t key;
+        int count;
+
+        if (!args[0] || !args[1] || !args[2] || parse_api_key(args[0], &key) ||
+            parse_int(args[1], 1, PUSH_ERRORS_MAX, &count) || parse_error(args[2], &err)) {
+                snprintf(reply, size, "err usage: push_errors API COUNT(1-%d) ERROR",
+                         PUSH_ERRORS_MAX);
+                return;
+        }
+        if (!(errs = malloc(sizeof(*errs) * (size_t)count))) {
+                snprintf(reply, size, "err out of memory");
+                return;
+        }
+        for (int i = 0; i < count; i++)
+                errs[i] = err;
+        rd_kafka_mock_push_request_errors_array(b->mcluster, key, (size_t)count, errs);
+        free(errs); /* the mock copied them */
+        recall_log_info("control: next %d requests of api %d fail with %s", count, key,
+                        rd_kafka_err2name(err));
+        snprintf(reply, size, "ok");
+}
+
 /* One control command (line without its newline) -> one answer line. */
 static void control_command(broker_t *b, char *line, char *reply, size_t size)
 {
-        char *cmd, *arg1, *arg2, *save = NULL;
+        char *cmd, *arg1, *arg2, *args[4], *save = NULL;
         rd_kafka_resp_err_t err;
+        int16_t key;
         int id, partitions;
 
         cmd = strtok_r(line, " \t\r", &save);
-        arg1 = strtok_r(NULL, " \t\r", &save);
-        arg2 = strtok_r(NULL, " \t\r", &save);
+        for (int i = 0; i < 4; i++)
+                args[i] = strtok_r(NULL, " \t\r", &save);
+        arg1 = args[0];
+        arg2 = args[1];
         if (!cmd) {
                 snprintf(reply, size, "err empty command");
         } else if (!strcmp(cmd, "ping") && !arg1) {
@@ -186,6 +290,19 @@ static void control_command(broker_t *b, char *line, char *reply, size_t size)
                 if (!err)
                         recall_log_info("control: broker %d %s", id,
                                         !strcmp(cmd, "broker_up") ? "up" : "down");
+        } else if (!strcmp(cmd, "push_errors")) {
+                if (args[3])
+                        snprintf(reply, size, "err usage: push_errors API COUNT ERROR");
+                else
+                        control_push_errors(b, args, reply, size);
+        } else if (!strcmp(cmd, "clear_errors")) {
+                if (!arg1 || arg2 || parse_api_key(arg1, &key)) {
+                        snprintf(reply, size, "err usage: clear_errors API");
+                        return;
+                }
+                rd_kafka_mock_clear_request_errors(b->mcluster, key);
+                recall_log_info("control: errors of api %d cleared", key);
+                snprintf(reply, size, "ok");
         } else {
                 snprintf(reply, size, "err unknown command");
         }
