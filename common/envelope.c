@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "envelope_int.h"
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/time.h"
@@ -249,6 +250,18 @@ static int msgpack_scan(const unsigned char *p, size_t len, size_t *off, int dep
         return 0;
 }
 
+int recall_envelope_msgpack_check(const void *p, size_t len, char *reason, size_t reason_size)
+{
+        size_t off = 0;
+        int r;
+
+        if ((r = msgpack_scan(p, len, &off, 0, reason, reason_size)))
+                return r;
+        if (off != len)
+                return reject(reason, reason_size, "invalid_msgpack: %zu trailing bytes", len - off);
+        return 0;
+}
+
 static int decode_msgpack(const void *payload, size_t len, json_t **out, char *reason,
                           size_t reason_size)
 {
@@ -257,11 +270,8 @@ static int decode_msgpack(const void *payload, size_t len, json_t **out, char *r
         size_t off = 0;
         int r;
 
-        if ((r = msgpack_scan(payload, len, &off, 0, reason, reason_size)))
+        if ((r = recall_envelope_msgpack_check(payload, len, reason, reason_size)))
                 return r;
-        if (off != len)
-                return reject(reason, reason_size, "invalid_msgpack: %zu trailing bytes", len - off);
-        off = 0;
         msgpack_unpacked_init(&result);
         ret = msgpack_unpack_next(&result, payload, len, &off);
         if (ret == MSGPACK_UNPACK_SUCCESS && off != len)

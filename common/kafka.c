@@ -670,12 +670,51 @@ static void backoff(volatile sig_atomic_t *run, int ms)
                 recall_time_sleep_ms(left < 100 ? (int)left : 100);
 }
 
+/* Produces rkm to its topic's DLQ with the dead-letter headers. A message
+ * the producer cannot send whole (over its message.max.bytes: the worker's
+ * own payload limit is far below what a broker may accept) would fail the
+ * batch at every retry and stall the partition: it goes without its payload,
+ * with recall.dlq.payload_bytes telling how much was left out; the source
+ * headers say where the original is. */
+static int send_dead_letter(recall_consumer_t *consumer, const rd_kafka_message_t *rkm,
+                            const char *reason)
+{
+        const char *topic = rd_kafka_topic_name(rkm->rkt), *name;
+        rd_kafka_headers_t *orig, *hdrs;
+        size_t max = 0, size, total, value_len = rkm->len, i;
+        char dlq[512], buf[32], bytes[24];
+        const void *value;
+
+        if (rd_kafka_message_headers(rkm, &orig))
+                orig = NULL;
+        hdrs = recall_kafka_dlq_headers(orig, reason, topic, rkm->partition, rkm->offset,
+                                        recall_time_now_ms());
+        size = sizeof(buf);
+        if (rd_kafka_conf_get(rd_kafka_conf(consumer->producer->client.rk), "message.max.bytes",
+                              buf, &size) == RD_KAFKA_CONF_OK)
+                max = strtoull(buf, NULL, 10);
+        /* librdkafka counts key, value and serialized headers; a few bytes
+         * of framing per header on top of names and values */
+        total = rkm->len + rkm->key_len;
+        for (i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); i++)
+                total += strlen(name) + size + 16;
+        if (max && total > max) {
+                snprintf(bytes, sizeof(bytes), "%zu", rkm->len);
+                rd_kafka_header_add(hdrs, "recall.dlq.payload_bytes", -1, bytes, -1);
+                value_len = 0;
+                recall_log_warn("dead letter '%s' [%" PRId32 "] @ %" PRId64 " of %zu bytes is "
+                                "over message.max.bytes %zu: sent without its payload",
+                                topic, rkm->partition, rkm->offset, rkm->len, max);
+        }
+        snprintf(dlq, sizeof(dlq), "%s" DLQ_SUFFIX, topic);
+        return producer_send(consumer->producer, dlq, rkm->key, rkm->key_len, rkm->payload,
+                             value_len, hdrs);
+}
+
 /* Produces the dead letters of the batch; n_dlq counts them. */
 static int send_dead_letters(recall_consumer_t *consumer, size_t *n_dlq)
 {
-        char dlq[512];
         const rd_kafka_message_t *rkm;
-        rd_kafka_headers_t *orig, *hdrs;
         const char *topic;
         size_t i;
         int rc;
@@ -686,14 +725,7 @@ static int send_dead_letters(recall_consumer_t *consumer, size_t *n_dlq)
                         continue;
                 rkm = consumer->msgs[i];
                 topic = rd_kafka_topic_name(rkm->rkt);
-                if (rd_kafka_message_headers(rkm, &orig))
-                        orig = NULL;
-                hdrs = recall_kafka_dlq_headers(orig, consumer->items[i].reason, topic,
-                                                rkm->partition, rkm->offset,
-                                                recall_time_now_ms());
-                snprintf(dlq, sizeof(dlq), "%s" DLQ_SUFFIX, topic);
-                if ((rc = producer_send(consumer->producer, dlq, rkm->key, rkm->key_len,
-                                        rkm->payload, rkm->len, hdrs)))
+                if ((rc = send_dead_letter(consumer, rkm, consumer->items[i].reason)))
                         return rc;
                 recall_log_info("dead letter '%s' [%" PRId32 "] @ %" PRId64 ": %s", topic,
                                 rkm->partition, rkm->offset, consumer->items[i].reason);
@@ -1095,17 +1127,9 @@ int recall_consumer_dead_letter(recall_consumer_t *consumer, const rd_kafka_mess
                                 const char *reason)
 {
         const char *topic = rd_kafka_topic_name(rkm->rkt);
-        rd_kafka_headers_t *orig, *hdrs;
-        char dlq[512];
         int rc;
 
-        if (rd_kafka_message_headers(rkm, &orig))
-                orig = NULL;
-        hdrs = recall_kafka_dlq_headers(orig, reason, topic, rkm->partition, rkm->offset,
-                                        recall_time_now_ms());
-        snprintf(dlq, sizeof(dlq), "%s" DLQ_SUFFIX, topic);
-        if ((rc = producer_send(consumer->producer, dlq, rkm->key, rkm->key_len, rkm->payload,
-                                rkm->len, hdrs)))
+        if ((rc = send_dead_letter(consumer, rkm, reason)))
                 return rc;
         recall_log_info("dead letter '%s' [%" PRId32 "] @ %" PRId64 ": %s", topic, rkm->partition,
                         rkm->offset, reason);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope_int.h"
 #include "recall/envelope.h"
 #include "recall/error.h"
 #include "recall/memory.h"
@@ -528,7 +529,7 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len, char *errstr
         recall_memory_t *mem = NULL;
         msgpack_unpacked unp;
         decode_ctx_t dc;
-        char *raw = NULL;
+        char *raw = NULL, reason[160];
         uint32_t raw_len;
         size_t off = 0;
         int n;
@@ -556,6 +557,13 @@ recall_memory_t *recall_memory_decode(const void *blob, size_t len, char *errstr
                                 (int)raw_len);
         if (n < 0 || (uint32_t)n != raw_len) {
                 recall_error_set(errstr, errstr_size, "blob does not decompress to its %u bytes", raw_len);
+                goto fail;
+        }
+        /* msgpack-c allocates a map or array at its declared size before
+         * reading it: a few bytes claiming 2^32 entries must not make it ask
+         * for gigabytes */
+        if (recall_envelope_msgpack_check(raw, raw_len, reason, sizeof(reason))) {
+                recall_error_set(errstr, errstr_size, "blob: %s", reason);
                 goto fail;
         }
         if (msgpack_unpack_next(&unp, raw, raw_len, &off) != MSGPACK_UNPACK_SUCCESS ||

@@ -449,7 +449,7 @@ static int setting_value(api_t *api, const struct setting *s, const json_t *v, c
 static void patch_tenant(api_t *api, const api_request_t *req, api_answer_t *ans)
 {
         const char *tenant_id = req->route->tenant_id, *key, *value;
-        json_t *body, *v, *changed = json_array(), *doc = NULL;
+        json_t *body, *v, *changed = json_array(), *doc = NULL, *detail;
         json_error_t jerr;
         char buf[64], *sealed = NULL;
         size_t i;
@@ -500,10 +500,13 @@ static void patch_tenant(api_t *api, const api_request_t *req, api_answer_t *ans
                 }
                 json_array_append_new(changed, json_string(key));
         }
-        /* the audit says which settings changed, never the key's value */
-        if ((rc = audit(api, req->who, tenant_id, "tenant.update", tenant_id,
-                        json_pack("{s:O}", "settings", changed))) ||
-            (rc = tenant_doc(api, tenant_id, &doc)) || (rc = recall_store_commit(api->store))) {
+        /* the audit says which settings changed, never the key's value;
+         * audit() only borrows the detail */
+        detail = json_pack("{s:O}", "settings", changed);
+        rc = audit(api, req->who, tenant_id, "tenant.update", tenant_id, detail);
+        json_decref(detail);
+        if (rc || (rc = tenant_doc(api, tenant_id, &doc)) ||
+            (rc = recall_store_commit(api->store))) {
                 json_decref(doc);
                 store_failed(api, ans, api->store, rc);
                 goto out;

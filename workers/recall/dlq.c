@@ -487,7 +487,8 @@ static int print_letters(dlq_t *d, size_t limit, int as_json)
         letter_t *l;
         int rc = 0;
 
-        qsort(d->letters, d->n_letters, sizeof(*d->letters), by_position);
+        if (d->n_letters) /* qsort's array must not be NULL, even empty */
+                qsort(d->letters, d->n_letters, sizeof(*d->letters), by_position);
         if (!as_json) {
                 printf("%-9s %-8s %-16s %-24s %-8s %-24s %s\n", "PARTITION", "OFFSET", "REASON",
                        "AT", "REDRIVEN", "KEY", "PAYLOAD");
