@@ -181,3 +181,64 @@ if [ -n "${RECALL_SANITIZER_LOG_DIR:-}" ]; then
         export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$RECALL_SANITIZER_LOG_DIR/$T_NAME.asan"
         export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$RECALL_SANITIZER_LOG_DIR/$T_NAME.ubsan"
 fi
+
+# ---- the steady stream of the fault tests (test_faults_*.sh) -------------
+# fault_stream_init: tenant acme with CONTACTS contacts; stream COUNT sends
+# the next COUNT messages m-I in the background, mid_stream waits until a
+# round is under way (and not over), end_round waits for it and checks that
+# every message sent so far had its effect exactly once.
+fault_stream_init() {
+        CONTACTS=20
+        CHUNK=50
+        ROUND=1500 # messages per fault round: a few seconds of stream
+        sent=0
+        stream_pid=
+        "$RECALL" tenant add acme >/dev/null
+}
+
+# stream COUNT: sends m-(sent+1) .. m-(sent+COUNT) in the background, one kcat
+# per chunk, until every chunk is delivered (a failed chunk is sent again).
+stream() {
+        local first=$((sent + 1)) last=$((sent + $1))
+        (for ((c = first; c <= last; c += CHUNK)); do
+                for ((i = c; i < c + CHUNK && i <= last; i++)); do
+                        printf 'acme:c%d\t%s\n' $((i % CONTACTS)) \
+                                "$(inbound_json acme "c$((i % CONTACTS))" "m-$i" "message number $i")"
+                done >"$T_TMP/chunk"
+                until kcat -P -b "$RECALL_KAFKA_BROKERS" -t messages.inbound -K $'\t' -z lz4 \
+                        -l "$T_TMP/chunk" 2>>"$T_TMP/kcat.err"; do
+                        sleep 0.5
+                done
+                sleep 0.2 # a steady stream, not a burst
+        done) &
+        stream_pid=$!
+        T_PIDS+=("$stream_pid")
+        sent=$last
+}
+stored() { sql "SELECT count(*) FROM messages WHERE tenant_id = 'acme' AND message_id LIKE 'm-%'"; }
+# mid_stream: waits until the round's stream is under way, and not over
+mid_stream() {
+        wait_for 120 "the stream under way" 'test "$(stored)" -ge $((sent - ROUND + 300))'
+        kill -0 "$stream_pid" 2>/dev/null || fail "the stream ended before the fault: raise ROUND"
+}
+stream_done() {
+        [ -z "$stream_pid" ] || wait "$stream_pid" || fail "the stream failed"
+        stream_pid=
+}
+end_round() {
+        stream_done
+        log "round '$1': $sent messages sent, checking"
+        expect_exactly_once acme "$sent"
+}
+
+# expect_memory_agrees: the hot memory of every contact of acme agrees with
+# PostgreSQL.
+expect_memory_agrees() {
+        local c mem
+        for ((c = 0; c < CONTACTS; c++)); do
+                mem=$("$RECALL" memory get --tenant acme --contact "c$c" --json)
+                [ "$(jq .message_count <<<"$mem")" = "$(sql "SELECT count(*) FROM messages WHERE tenant_id = 'acme' AND contact_id = 'c$c'")" ] ||
+                        fail "memory of c$c disagrees with PostgreSQL"
+        done
+        log "ok: memory of all $CONTACTS contacts agrees with PostgreSQL"
+}

@@ -13,46 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 start_stack --only memory,respond
 
-CONTACTS=20
-CHUNK=50
-ROUND=1500 # messages per fault round: a few seconds of stream
-sent=0
-"$RECALL" tenant add acme >/dev/null
-
-# stream COUNT: sends m-(sent+1) .. m-(sent+COUNT) in the background, one kcat
-# per chunk, until every chunk is delivered (a failed chunk is sent again).
-stream() {
-        local first=$((sent + 1)) last=$((sent + $1))
-        (for ((c = first; c <= last; c += CHUNK)); do
-                for ((i = c; i < c + CHUNK && i <= last; i++)); do
-                        printf 'acme:c%d\t%s\n' $((i % CONTACTS)) \
-                                "$(inbound_json acme "c$((i % CONTACTS))" "m-$i" "message number $i")"
-                done >"$T_TMP/chunk"
-                until kcat -P -b "$RECALL_KAFKA_BROKERS" -t messages.inbound -K $'\t' -z lz4 \
-                        -l "$T_TMP/chunk" 2>>"$T_TMP/kcat.err"; do
-                        sleep 0.5
-                done
-                sleep 0.2 # a steady stream, not a burst
-        done) &
-        stream_pid=$!
-        T_PIDS+=("$stream_pid")
-        sent=$last
-}
-stored() { sql "SELECT count(*) FROM messages WHERE tenant_id = 'acme' AND message_id LIKE 'm-%'"; }
-# mid_stream: waits until the round's stream is under way, and not over
-mid_stream() {
-        wait_for 120 "the stream under way" 'test "$(stored)" -ge $((sent - ROUND + 300))'
-        kill -0 "$stream_pid" 2>/dev/null || fail "the stream ended before the fault: raise ROUND"
-}
-stream_done() {
-        [ -z "$stream_pid" ] || wait "$stream_pid" || fail "the stream failed"
-        stream_pid=
-}
-end_round() {
-        stream_done
-        log "round '$1': $sent messages sent, checking"
-        expect_exactly_once acme "$sent"
-}
+fault_stream_init
 worker_pid() { pgrep -f "recall-$1 .*$RECALL_HOME" | head -n1; }
 
 # --- all brokers down, then up -------------------------------------------------
@@ -88,11 +49,5 @@ for kind in memory respond; do
 done
 end_round "workers killed"
 
-# the hot memory agrees with PostgreSQL for every contact
-for ((c = 0; c < CONTACTS; c++)); do
-        mem=$("$RECALL" memory get --tenant acme --contact "c$c" --json)
-        [ "$(jq .message_count <<<"$mem")" = "$(sql "SELECT count(*) FROM messages WHERE tenant_id = 'acme' AND contact_id = 'c$c'")" ] ||
-                fail "memory of c$c disagrees with PostgreSQL"
-done
-log "ok: memory of all $CONTACTS contacts agrees with PostgreSQL"
+expect_memory_agrees
 log "passed"
