@@ -50,6 +50,7 @@ struct learner {
         uint64_t cost[COST_BUCKETS]; /* per-update cost histogram */
         uint64_t n_cost;
         int replay; /* learner_set_replay: produce nothing */
+        recall_counter_t *applied; /* learner_set_counter, or NULL */
 };
 
 typedef enum { ITEM_SKIP, ITEM_PREFS, ITEM_MESSAGE } item_kind_t;
@@ -91,6 +92,11 @@ void learner_destroy(learner_t *l)
 void learner_set_replay(learner_t *l)
 {
         l->replay = 1;
+}
+
+void learner_set_counter(learner_t *l, recall_counter_t *applied)
+{
+        l->applied = applied;
 }
 
 /* The smallest cost (us) with at least share of the updates at or below. */
@@ -591,6 +597,8 @@ static int run_apply(run_t *r, item_t *it, const recall_profile_weights_t *w)
                         return rc;
                 c->profile_dirty = 1;
                 r->l->stats.events++;
+                if (r->l->applied)
+                        recall_counter_add(r->l->applied, 1);
         } else {
                 r->l->stats.duplicates++;
         }

@@ -23,6 +23,7 @@
 
 #include "recall/config.h"
 #include "recall/kafka.h"
+#include "recall/metrics.h"
 #include "recall/store.h"
 
 typedef struct learner learner_t;
@@ -50,6 +51,10 @@ void learner_destroy(learner_t *l);
  * NULL). A replay over cleared profiles and prefs_events rebuilds them; one
  * over the live state finds every event applied and changes nothing. */
 void learner_set_replay(learner_t *l);
+
+/* Adds 1 to applied (borrowed; it outlives the learner) for every event
+ * applied to a profile from now on: the worker's metric. */
+void learner_set_counter(learner_t *l, recall_counter_t *applied);
 
 /* The recall_batch_fn of the consumer loop; opaque is the learner_t. */
 int learner_batch(void *opaque, recall_batch_item_t *items, size_t n);

@@ -31,25 +31,6 @@ static const char usage[] =
         "Poison prefs.update events go to prefs.update.dlq. Finds the stack like\n"
         "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
 
-typedef struct worker {
-        learner_t *l;
-        recall_counter_t *applied;
-        uint64_t applied_seen; /* learner_stats().events already counted */
-} worker_t;
-
-/* The batch function: learn.c's, then its applied events counted. */
-static int batch(void *opaque, recall_batch_item_t *items, size_t n)
-{
-        worker_t *w = opaque;
-        learner_stats_t s;
-        int rc = learner_batch(w->l, items, n);
-
-        learner_stats(w->l, &s);
-        recall_counter_add(w->applied, s.events - w->applied_seen);
-        w->applied_seen = s.events;
-        return rc;
-}
-
 static void log_stats(const learner_t *l, const recall_consumer_t *consumer)
 {
         learner_stats_t s;
@@ -79,7 +60,7 @@ int main(int argc, char **argv)
         recall_metrics_t *metrics = NULL;
         recall_metrics_http_t *http = NULL;
         recall_worker_probe_t probe;
-        worker_t w;
+        recall_counter_t *counter;
         char errstr[512];
         int code, rc;
 
@@ -96,11 +77,10 @@ int main(int argc, char **argv)
         }
         if (!(l = learner_new(cfg, store, producer)))
                 goto out;
-        w = (worker_t){.l = l};
         probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
         errstr[0] = '\0'; /* set only by the server's start */
         if (!(metrics = recall_metrics_new()) || recall_consumer_set_metrics(consumer, metrics) ||
-            !(w.applied = recall_metrics_counter(metrics, "recall_learn_updates_applied_total",
+            !(counter = recall_metrics_counter(metrics, "recall_learn_updates_applied_total",
                                                  "prefs.update events applied to profiles",
                                                  NULL)) ||
             recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
@@ -111,7 +91,8 @@ int main(int argc, char **argv)
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'prefs.update' and 'messages.inbound' in group '%s'", GROUP_ID);
-        rc = recall_consumer_run(consumer, batch, &w, &run);
+        learner_set_counter(l, counter);
+        rc = recall_consumer_run(consumer, learner_batch, l, &run);
         if (rc)
                 recall_log_error("stopping: %s", recall_error_str(rc));
         code = rc ? 1 : 0;

@@ -31,25 +31,6 @@ static const char usage[] =
         "change. Poison requests go to recommend.request.dlq. Finds the stack like\n"
         "every recall command (see 'recall config').\n\noptions:\n" RECALL_CMDLINE_HELP;
 
-typedef struct worker {
-        recommender_t *r;
-        recall_counter_t *answered;
-        uint64_t answered_seen; /* recommender_stats().requests already counted */
-} worker_t;
-
-/* The batch function: recommender.c's, then its answers counted. */
-static int batch(void *opaque, recall_batch_item_t *items, size_t n)
-{
-        worker_t *w = opaque;
-        recommender_stats_t s;
-        int rc = recommender_batch(w->r, items, n);
-
-        recommender_stats(w->r, &s);
-        recall_counter_add(w->answered, s.requests - w->answered_seen);
-        w->answered_seen = s.requests;
-        return rc;
-}
-
 static void log_stats(const recommender_t *r, const recall_consumer_t *consumer)
 {
         recommender_stats_t s;
@@ -77,7 +58,7 @@ int main(int argc, char **argv)
         recall_metrics_t *metrics = NULL;
         recall_metrics_http_t *http = NULL;
         recall_worker_probe_t probe;
-        worker_t w;
+        recall_counter_t *counter;
         char errstr[512];
         int code, rc;
 
@@ -95,11 +76,10 @@ int main(int argc, char **argv)
         }
         if (!(r = recommender_new(cfg, store, listen, producer)))
                 goto out;
-        w = (worker_t){.r = r};
         probe = (recall_worker_probe_t){consumer, GROUP_ID, recall_config_get(cfg, "pg.dsn")};
         errstr[0] = '\0'; /* set only by the server's start */
         if (!(metrics = recall_metrics_new()) || recall_consumer_set_metrics(consumer, metrics) ||
-            !(w.answered = recall_metrics_counter(
+            !(counter = recall_metrics_counter(
                       metrics, "recall_recommend_answered_total",
                       "recommend.request answered with a new ranking (not repeats)", NULL)) ||
             recall_metrics_http_start(cfg, cl.prog, metrics, recall_worker_probe_ready, &probe, &http, errstr,
@@ -110,7 +90,8 @@ int main(int argc, char **argv)
 
         recall_signals_catch(&run);
         recall_log_info("consuming 'recommend.request' in group '%s'", GROUP_ID);
-        rc = recall_consumer_run(consumer, batch, &w, &run);
+        recommender_set_counter(r, counter);
+        rc = recall_consumer_run(consumer, recommender_batch, r, &run);
         if (rc)
                 recall_log_error("stopping: %s", recall_error_str(rc));
         code = rc ? 1 : 0;

@@ -43,6 +43,7 @@ struct recommender {
         recall_profile_weights_t weights; /* of the tenant being answered */
         tenant_inv_t *tenants;
         recommender_stats_t stats;
+        recall_counter_t *answered; /* recommender_set_counter, or NULL */
 };
 
 typedef struct req {
@@ -258,6 +259,18 @@ static int erased(recommender_t *r, const req_t *q, int *out)
         return rc;
 }
 
+void recommender_set_counter(recommender_t *r, recall_counter_t *counter)
+{
+        r->answered = counter;
+}
+
+static void count_answer(recommender_t *r)
+{
+        r->stats.requests++;
+        if (r->answered)
+                recall_counter_add(r->answered, 1);
+}
+
 /* The reply to a request about an erased contact: no items, and recorded
  * nowhere (a redelivery computes it again). */
 static int empty_reply(req_t *q, int64_t now)
@@ -295,7 +308,7 @@ static int answer(recommender_t *r, req_t *q)
         if ((rc = erased(r, q, &gone)))
                 return rc;
         if (gone) {
-                r->stats.requests++;
+                count_answer(r);
                 return empty_reply(q, now);
         }
         if ((rc = inventory(r, q->tenant_id, &inv)) || (rc = load_profile(r, q, &profile)) ||
@@ -338,7 +351,7 @@ static int answer(recommender_t *r, req_t *q)
                 goto out;
         rc = recall_store_recommend_reply_put(r->store, q->tenant_id, q->request_id,
                                               q->contact_id, q->payload);
-        r->stats.requests++;
+        count_answer(r);
 out:
         json_decref(doc);
         recall_recommend_items_release(items, n);

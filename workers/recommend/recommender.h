@@ -21,6 +21,7 @@
 
 #include "recall/config.h"
 #include "recall/kafka.h"
+#include "recall/metrics.h"
 #include "recall/store.h"
 
 typedef struct recommender recommender_t;
@@ -38,6 +39,10 @@ typedef struct recommender_stats {
 recommender_t *recommender_new(const recall_config_t *cfg, recall_store_t *store,
                                recall_store_t *listen, recall_producer_t *producer);
 void recommender_destroy(recommender_t *r);
+
+/* Adds 1 to answered (borrowed; it outlives the recommender) for every
+ * request answered from now on (not repeats): the worker's metric. */
+void recommender_set_counter(recommender_t *r, recall_counter_t *answered);
 
 /* The recall_batch_fn of the consumer loop; opaque is the recommender_t. */
 int recommender_batch(void *opaque, recall_batch_item_t *items, size_t n);
