@@ -79,8 +79,10 @@ typedef struct request {
         int32_t partition;
         int64_t offset;
         int orphan;          /* partition revoked: never finish */
-        int dead_letter;     /* finished after the flush, nothing to mark */
         int publish_done;    /* 1: outputs need marking after delivery */
+        char *out;           /* the reply as produced, kept until finished
+                                so that a failed delivery is sent again */
+        size_t out_len;
         json_t *doc;         /* the request; the ids below point into it */
         const char *tenant_id, *contact_id, *request_id, *cause_id;
         const char *conversation_id, *channel;
@@ -113,6 +115,7 @@ struct respond {
         request_t *sent, **sent_tail;
         size_t n_sent;
         int64_t first_sent_ms;
+        int resend;          /* a flush failed: produce `sent` again first */
         size_t inflight;     /* taken and not finished or orphaned */
         int rc;              /* a failure inside a callback */
         respond_stats_t stats;
@@ -252,6 +255,7 @@ static void request_free(request_t *rq)
         json_decref(rq->doc);
         recall_memory_destroy(rq->mem);
         free(rq->body);
+        free(rq->out);
         free(rq);
 }
 
@@ -398,6 +402,46 @@ static int mark_run(respond_t *r, const char *tenant_id, const char **ids, size_
         return recall_store_commit(r->store);
 }
 
+/* Produces every reply waiting in `sent` again (same reply ids), after a
+ * flush found a failed delivery: the producer counts failures, not which
+ * message failed, so all of them go again. */
+static int resend(respond_t *r)
+{
+        char key[2 * RECALL_ID_MAX + 2];
+        request_t *rq;
+        int rc;
+
+        for (rq = r->sent; rq; rq = rq->next) {
+                if (!rq->out)
+                        continue;
+                snprintf(key, sizeof(key), "%s:%s", rq->tenant_id, rq->contact_id);
+                if ((rc = recall_producer_send(r->producer, "messages.outbound", key,
+                                               strlen(key), rq->out, rq->out_len, NULL, 0)))
+                        return rc;
+                r->stats.resent++;
+        }
+        r->resend = 0;
+        return 0;
+}
+
+/* Flushes the producer. Any failure since the previous flush may have been
+ * one of the replies in `sent`: they are all produced again before the next
+ * flush may count them as delivered. */
+static int flush(respond_t *r)
+{
+        int rc;
+
+        if (r->resend && (rc = resend(r)))
+                return rc;
+        if ((rc = recall_producer_flush(r->producer, FLUSH_TIMEOUT_MS))) {
+                r->resend = 1;
+                recall_log_warn("replies not delivered: %s; sending them again",
+                                recall_error_str(rc));
+                return rc == RECALL_EFATAL ? rc : RECALL_EIO;
+        }
+        return 0;
+}
+
 /* Flushes the producer, marks what was delivered and finishes it. A failed
  * delivery or store write leaves everything for the next checkpoint (the
  * replies are produced again then: same ids). */
@@ -412,10 +456,8 @@ static int checkpoint(respond_t *r, int force)
         if (!r->n_sent || (!force && r->n_sent < CHECKPOINT_MAX &&
                            recall_time_mono_ms() - r->first_sent_ms < CHECKPOINT_MS))
                 return 0;
-        if ((rc = recall_producer_flush(r->producer, FLUSH_TIMEOUT_MS))) {
-                recall_log_warn("replies not delivered: %s; retrying", recall_error_str(rc));
-                return rc == RECALL_EFATAL ? rc : RECALL_EIO;
-        }
+        if ((rc = flush(r)))
+                return rc;
         if (!(ids = calloc(r->n_sent, sizeof(*ids))))
                 return RECALL_ENOMEM;
         /* one transaction per run of one tenant */
@@ -491,6 +533,12 @@ static int publish(respond_t *r, request_t *rq, const reply_t *rep)
         snprintf(key, sizeof(key), "%s:%s", rq->tenant_id, rq->contact_id);
         rc = recall_producer_send(r->producer, "messages.outbound", key, strlen(key), payload,
                                   len, NULL, 0);
+        if (!rc) {
+                free(rq->out);
+                rq->out = payload;
+                rq->out_len = len;
+                payload = NULL; /* owned by rq until it is finished */
+        }
 out:
         free(payload);
         json_decref(doc);
@@ -787,17 +835,22 @@ static int parse(respond_t *r, request_t *rq, const rd_kafka_message_t *rkm, cha
         return 0;
 }
 
-/* Dead-letters rq's message; rq then waits in `sent` for the flush. */
+/* Dead-letters rq's message and waits for the dead letter's delivery (it
+ * is not kept for sending again): delivered, rq is finished; else rq is
+ * dropped unfinished and the caller offers the message again. */
 static int reject(respond_t *r, request_t *rq, const rd_kafka_message_t *rkm,
                   const char *reason)
 {
         int rc;
 
-        if ((rc = recall_consumer_dead_letter(r->consumer, rkm, reason)))
+        if ((rc = recall_consumer_dead_letter(r->consumer, rkm, reason)) || (rc = flush(r))) {
+                r->inflight--;
+                r->stats.requests--;
+                request_free(rq);
                 return rc;
+        }
         r->stats.dead_letters++;
-        rq->dead_letter = 1;
-        sent_push(r, rq);
+        finish(r, rq);
         return 0;
 }
 

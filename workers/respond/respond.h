@@ -44,6 +44,7 @@ typedef struct respond_stats {
         uint64_t rate_limited;  /* offline: rate limit wait too long */
         uint64_t duplicates;    /* request already answered */
         uint64_t republished;   /* recorded reply published again */
+        uint64_t resent;        /* produced again after a failed delivery */
         uint64_t opted_out;     /* no reply: the contact opted out */
         uint64_t gone;          /* no reply: the contact does not exist */
         uint64_t dead_letters;
