@@ -286,9 +286,9 @@ static const struct {
                 ") SELECT EXISTS (SELECT 1 FROM e), EXISTS (SELECT 1 FROM u)"},
         /* $1 tenant, $2 contact, $3 erased at (ms), $4 requested by, $5 cause.
          * Every delete and the tombstone are guarded by g: nothing happens
-         * when a tombstone at or after $3 exists. Foreign keys (outbox ->
-         * messages -> contacts) are checked at the end of the statement, so
-         * the order of the CTEs does not matter. One row: applied, the
+         * when a tombstone at or after $3 exists. Foreign keys (messages ->
+         * contacts) are checked at the end of the statement, so the order of
+         * the CTEs does not matter; outbox rows go with their messages. One row: applied, the
          * tombstone's erased_at (ms), then the count per table. */
         [ST_ERASE] = {"recall_erase",
                 "WITH g AS ("

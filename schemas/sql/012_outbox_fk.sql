@@ -1,0 +1,12 @@
+-- 012: the outbox's foreign key to messages is dropped.
+--
+-- PostgreSQL checks a foreign key with a plan each backend caches at its
+-- first check. A worker's backend made it while `messages` had no
+-- statistics, and that plan walked messages_contact_seq on tenant_id alone:
+-- every outbox row read the tenant's whole message history (72 million
+-- index entries for 11,400 rows in one benchmark; docs/BENCHMARKS.md), so
+-- recall-memory slowed down as a tenant's history grew. The only writer
+-- (recall_store_outbox_add) adds a message's outbox rows in the transaction
+-- that stored the message, and the erasure deletes both together, so the
+-- key guarded nothing that code does not already ensure.
+ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_tenant_id_message_id_fkey;
