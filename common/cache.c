@@ -549,6 +549,95 @@ int recall_cache_delete_contact(recall_cache_t *cache, const char *tenant_id,
         return simple_command(cache, "DEL", 1 + N_CONTACT_SUFFIXES, argv, argvlen);
 }
 
+/* The SCAN step: the keys (a new reply the caller frees) and the next
+ * cursor. */
+static int scan_step(recall_cache_t *cache, const char *match, size_t count,
+                     unsigned long long *cursor, redisReply **keys)
+{
+        char cur[24], cnt[24];
+        const char *argv[6] = {"SCAN", cur, "MATCH", match, "COUNT", cnt};
+        redisReply *r;
+        char *end;
+
+        *keys = NULL;
+        snprintf(cur, sizeof(cur), "%llu", *cursor);
+        snprintf(cnt, sizeof(cnt), "%zu", count);
+        if (!(r = redisCommandArgv(cache->c, 6, argv, NULL))) {
+                cache_failed(cache, "SCAN", cache->c->errstr);
+                return RECALL_EIO;
+        }
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+                recall_log_warn("SCAN on redis at '%s' failed: %s", cache->where,
+                                r->type == REDIS_REPLY_ERROR ? r->str : "odd reply");
+                freeReplyObject(r);
+                return RECALL_EIO;
+        }
+        *cursor = strtoull(r->element[0]->str, &end, 10);
+        *keys = r;
+        return 0;
+}
+
+int recall_cache_scan_strings(recall_cache_t *cache, const char *prefix, size_t count,
+                              unsigned long long *cursor, recall_cache_scan_fn fn, void *opaque)
+{
+        redisReply *scan = NULL, *keys, *r;
+        char *match = NULL, *m;
+        pipe_guard_t g;
+        size_t i, n;
+        int rc, stop = 0;
+
+        if (!cache || !prefix || !cursor || !fn || !count)
+                return RECALL_EINVAL;
+        /* the prefix matches itself only: glob characters escaped */
+        if (!(match = m = malloc(2 * strlen(prefix) + 2)))
+                return RECALL_ENOMEM;
+        for (const char *p = prefix; *p; p++) {
+                if (strchr("*?[]\\", *p))
+                        *m++ = '\\';
+                *m++ = *p;
+        }
+        *m++ = '*';
+        *m = '\0';
+        pipe_guard_enter(&g);
+        if ((rc = cache_connect(cache)) || (rc = scan_step(cache, match, count, cursor, &scan)))
+                goto out;
+        keys = scan->element[1];
+        for (n = 0; n < keys->elements; n++) {
+                if (keys->element[n]->type != REDIS_REPLY_STRING ||
+                    redisAppendCommand(cache->c, "GET %b", keys->element[n]->str,
+                                       keys->element[n]->len) != REDIS_OK) {
+                        cache_failed(cache, "GET", cache->c->errstr);
+                        rc = RECALL_EIO;
+                        goto out;
+                }
+        }
+        for (i = 0; i < n; i++) {
+                if (redisGetReply(cache->c, (void **)&r) != REDIS_OK) {
+                        cache_failed(cache, "GET", cache->c->errstr);
+                        rc = RECALL_EIO;
+                        goto out;
+                }
+                if (!stop) {
+                        const redisReply *k = keys->element[i];
+
+                        if (r->type == REDIS_REPLY_STRING)
+                                stop = fn(opaque, k->str, k->len, r->str, r->len, NULL);
+                        else
+                                stop = fn(opaque, k->str, k->len, NULL, 0,
+                                          r->type == REDIS_REPLY_ERROR ? r->str : "gone");
+                }
+                freeReplyObject(r);
+        }
+        rc = stop;
+out:
+        pipe_guard_leave(&g);
+        if (scan)
+                freeReplyObject(scan);
+        free(match);
+        return rc;
+}
+
 int recall_cache_ping(recall_cache_t *cache)
 {
         const char *argv[1] = {"PING"};

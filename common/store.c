@@ -81,6 +81,7 @@ enum store_stmt {
         ST_MARK_DONE,
         ST_CONTACT,
         ST_CONTACT_COUNT,
+        ST_CONTACT_DETAILS,
         ST_WINDOW,
         ST_RESPONDER,
         ST_VARIANTS,
@@ -186,6 +187,9 @@ static const struct {
                 " FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
         [ST_CONTACT_COUNT] = {"recall_contact_count",
                 "SELECT message_count FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
+        [ST_CONTACT_DETAILS] = {"recall_contact_details",
+                "SELECT name, phone, email, coalesce(" AT_MS("details_at") ", -1)"
+                " FROM contacts WHERE tenant_id = $1 AND contact_id = $2"},
         /* $1 tenant, $2 contact, $3 state, $4 temperature, $5 qualified now
          * (bool), $6 at (ms), $7 returning gap (s) or null */
         [ST_QUALIFY] = {"recall_qualify",
@@ -783,6 +787,53 @@ int recall_store_contact_count(recall_store_t *store, const char *tenant_id,
                 *count = get_int64(res, 0, 0);
         PQclear(res);
         return 0;
+}
+
+static int dup_or_null(const PGresult *res, int col, char **out)
+{
+        *out = NULL;
+        if (PQgetisnull(res, 0, col))
+                return 0;
+        return (*out = strdup(PQgetvalue(res, 0, col))) ? 0 : RECALL_ENOMEM;
+}
+
+int recall_store_contact_details(recall_store_t *store, const char *tenant_id,
+                                 const char *contact_id, recall_store_details_t *out)
+{
+        const char *params[] = {tenant_id, contact_id};
+        PGresult *res;
+        int rc;
+
+        memset(out, 0, sizeof(*out));
+        out->details_at_ms = -1;
+        if (!tenant_id || !contact_id) {
+                store_seterr(store, "no tenant or contact");
+                return RECALL_EINVAL;
+        }
+        if (!(res = store_run(store, ST_CONTACT_DETAILS, 2, params, &rc)))
+                return rc;
+        if (PQntuples(res) == 1) {
+                out->found = 1;
+                out->details_at_ms = get_int64(res, 0, 3);
+                if ((rc = dup_or_null(res, 0, &out->name)) ||
+                    (rc = dup_or_null(res, 1, &out->phone)) ||
+                    (rc = dup_or_null(res, 2, &out->email))) {
+                        store_seterr(store, "out of memory");
+                        recall_store_details_release(out);
+                }
+        }
+        PQclear(res);
+        return rc;
+}
+
+void recall_store_details_release(recall_store_details_t *d)
+{
+        if (!d)
+                return;
+        free(d->name);
+        free(d->phone);
+        free(d->email);
+        d->name = d->phone = d->email = NULL;
 }
 
 /* The contact's row into mem: count, newest time and profile. */

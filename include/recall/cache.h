@@ -47,6 +47,27 @@ int recall_cache_put_memories(recall_cache_t *cache,
 int recall_cache_delete_contact(recall_cache_t *cache, const char *tenant_id,
                                 const char *contact_id);
 
+/* ---- other keys (recall import legacy) ---- */
+
+/* Called once per key of a scan step with the key's bytes and, for a string
+ * key, its value (value_len bytes; both borrowed for the call). value is
+ * NULL with error set when the key holds another type (WRONGTYPE) or
+ * vanished since the SCAN (error "gone"). A non-zero return stops the step
+ * after the replies are read, and recall_cache_scan_strings returns it. */
+typedef int (*recall_cache_scan_fn)(void *opaque, const char *key,
+                                    size_t key_len, const char *value,
+                                    size_t value_len, const char *error);
+
+/* One step of a read-only walk over the keys that start with prefix: SCAN
+ * *cursor MATCH <prefix, glob characters escaped>* COUNT count (never KEYS,
+ * so Redis keeps serving), then one pipeline of GETs of the keys it
+ * returned. *cursor starts at 0 and is 0 again after the last step. SCAN may
+ * return a key more than once: the caller deduplicates. Writes nothing.
+ * RECALL_EIO when Redis fails (the walk may be resumed from *cursor). */
+int recall_cache_scan_strings(recall_cache_t *cache, const char *prefix,
+                              size_t count, unsigned long long *cursor,
+                              recall_cache_scan_fn fn, void *opaque);
+
 /* PING. 0 when Redis answers. */
 int recall_cache_ping(recall_cache_t *cache);
 

@@ -133,6 +133,21 @@ int recall_store_messages_mark_done(recall_store_t *store,
 int recall_store_contact_count(recall_store_t *store, const char *tenant_id,
                                const char *contact_id, int64_t *count);
 
+/* A contact's details as stored. */
+typedef struct recall_store_details {
+        int found;                  /* 0: no contacts row */
+        char *name, *phone, *email; /* malloc'd, NULL when unknown */
+        int64_t details_at_ms;      /* when they were set last, -1 never */
+} recall_store_details_t;
+
+/* Tenant set first: the contact's name, phone, email and details_at, so
+ * that a caller can tell whether an update would change them. Release *out
+ * with recall_store_details_release() (also after a failure). */
+int recall_store_contact_details(recall_store_t *store, const char *tenant_id,
+                                 const char *contact_id,
+                                 recall_store_details_t *out);
+void recall_store_details_release(recall_store_details_t *d);
+
 /* Rebuilds a contact's memory from the store: message_count and the last
  * window messages in arrival order; last_at_ms is the newest dateAdded of all
  * its messages. A contact with no messages gives an empty memory (count 0).

@@ -3,7 +3,10 @@
  * redis-server is not installed): put/get/miss/delete/TTL, AUTH and SELECT,
  * then an outage: every call fails fast with RECALL_EIO (and a big pipeline
  * into a dead socket does not kill the process with SIGPIPE), reconnects
- * are throttled to one a second, and the cache recovers when Redis is back. */
+ * are throttled to one a second, and the cache recovers when Redis is back.
+ * The read-only walk over other keys (recall_cache_scan_strings) sees every
+ * key of its prefix once per pass, glob characters in the prefix literal,
+ * other types reported, other keys never. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -398,6 +401,80 @@ static void test_auth(void **state)
         stop_redis(&servers[1]);
 }
 
+typedef struct scanned {
+        char keys[16][64];
+        char values[16][64];
+        int n;
+} scanned_t;
+
+static int collect(void *opaque, const char *key, size_t key_len, const char *value,
+                   size_t value_len, const char *error)
+{
+        scanned_t *s = opaque;
+
+        assert_true(s->n < 16);
+        snprintf(s->keys[s->n], sizeof(s->keys[s->n]), "%.*s", (int)key_len, key);
+        if (value)
+                snprintf(s->values[s->n], sizeof(s->values[s->n]), "%.*s", (int)value_len, value);
+        else
+                snprintf(s->values[s->n], sizeof(s->values[s->n]), "error %.9s", error);
+        s->n++;
+        return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+        return strcmp(a, b);
+}
+
+static void test_scan_strings(void **state)
+{
+        char url[128], err[256];
+        recall_cache_t *cache;
+        redisContext *raw;
+        unsigned long long cursor = 0;
+        scanned_t s = {0};
+        int port, steps = 0;
+
+        (void)state;
+        if (access(REDIS_SERVER, X_OK))
+                skip();
+        port = free_port();
+        servers[0] = start_redis(port, NULL, NULL, NULL);
+        assert_non_null(raw = raw_connect(port, NULL));
+        raw_ok(raw, "SET p*[x]:a 1");
+        raw_ok(raw, "SET p*[x]:b 2");
+        raw_ok(raw, "SET p*[x]: 3");
+        assert_int_equal(raw_int(raw, "HSET %s f v", "p*[x]:h"), 1);
+        raw_ok(raw, "SET pz[x]:c no");   /* would match the unescaped glob */
+        raw_ok(raw, "SET p*[x]-d no");
+        raw_ok(raw, "SET other no");
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+        assert_non_null(cache = recall_cache_new(url, err, sizeof(err)));
+        do {
+                assert_int_equal(recall_cache_scan_strings(cache, "p*[x]:", 1, &cursor, collect,
+                                                           &s), 0);
+                steps++;
+        } while (cursor);
+        assert_true(steps > 1); /* COUNT 1: more than one step */
+        assert_int_equal(s.n, 4);
+        qsort(s.keys, (size_t)s.n, sizeof(s.keys[0]), by_key);
+        assert_string_equal(s.keys[0], "p*[x]:");
+        assert_string_equal(s.keys[1], "p*[x]:a");
+        assert_string_equal(s.keys[2], "p*[x]:b");
+        assert_string_equal(s.keys[3], "p*[x]:h");
+        /* the hash is reported with its error; strings with their values */
+        for (int i = 0; i < s.n; i++)
+                assert_true(!strcmp(s.values[i], "1") || !strcmp(s.values[i], "2") ||
+                            !strcmp(s.values[i], "3") || !strcmp(s.values[i], "error WRONGTYPE"));
+        /* nothing was written */
+        assert_int_equal(raw_int(raw, "EXISTS %s", "pz[x]:c"), 1);
+        assert_int_equal(raw_int(raw, "DBSIZE%s", ""), 7);
+        redisFree(raw);
+        recall_cache_destroy(cache);
+        stop_redis(&servers[0]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -405,6 +482,7 @@ int main(void)
                 cmocka_unit_test(test_urls),
                 cmocka_unit_test_teardown(test_round_trip_and_outage, stop_servers),
                 cmocka_unit_test_teardown(test_auth, stop_servers),
+                cmocka_unit_test_teardown(test_scan_strings, stop_servers),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

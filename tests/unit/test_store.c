@@ -525,6 +525,7 @@ static void expect_text(PGconn *conn, const char *sql, const char *want)
 
 static void test_contact_update(void **state)
 {
+        recall_store_details_t details;
         recall_store_contact_outcome_t outcome;
         recall_contact_event_t ev;
         recall_store_insert_t res;
@@ -568,6 +569,21 @@ static void test_contact_update(void **state)
         expect_text(conn, "SELECT name || '|' || phone || '|' || email FROM contacts"
                           " WHERE tenant_id = 'cu' AND contact_id = 'c1'",
                     "Jane|+1555|jane@x");
+        /* the details as the store holds them (what an import compares) */
+        assert_int_equal(recall_store_begin(store), 0);
+        assert_int_equal(recall_store_set_tenant(store, "cu"), 0);
+        assert_int_equal(recall_store_contact_details(store, "cu", "c1", &details), 0);
+        assert_true(details.found);
+        assert_string_equal(details.name, "Jane");
+        assert_string_equal(details.phone, "+1555");
+        assert_string_equal(details.email, "jane@x");
+        assert_int_equal(details.details_at_ms, 3000);
+        recall_store_details_release(&details);
+        assert_int_equal(recall_store_contact_details(store, "cu", "nobody", &details), 0);
+        assert_false(details.found);
+        assert_null(details.name);
+        assert_int_equal(details.details_at_ms, -1);
+        recall_store_rollback(store);
 
         /* a message older than the details cannot revert them */
         m = message("cu", "c1", "cu-1", 2500);

@@ -33,6 +33,7 @@ int recall_cli_export(int argc, char **argv);
 int recall_cli_status(int argc, char **argv);
 int recall_cli_dlq(int argc, char **argv);
 int recall_cli_replay(int argc, char **argv);
+int recall_cli_import(int argc, char **argv);
 /* `recall memory digest` (digest.c), dispatched by recall_cli_memory. */
 int recall_cli_memory_digest(int argc, char **argv);
 

@@ -28,6 +28,7 @@ static const struct {
         {"status", recall_cli_status, "what the stack runs and the lag of each consumer group per partition"},
         {"dlq", recall_cli_dlq, "list dead letters of a topic, or send them back for another try"},
         {"replay", recall_cli_replay, "reprocess topic or store history into memory, sending nothing"},
+        {"import", recall_cli_import, "import the Python memory service's buyer memories from its Redis"},
 };
 
 static void usage(FILE *out)
