@@ -222,6 +222,13 @@ expect_eq "the 10 MB dead letter's recorded size" "$(stat -c %s "$T_TMP/hostile/
         "$(consume messages.inbound.dlq -f '%k %h\n' | sed -n 's/^acme:body_10mb .*recall\.dlq\.payload_bytes=\([0-9]*\).*/\1/p')"
 expect_eq "the 10 MB dead letter's payload" 0 \
         "$(consume messages.inbound.dlq -f '%k %S\n' | sed -n 's/^acme:body_10mb //p')"
+# recall dlq shows it for what it is and a redrive leaves it out
+grep -q ' (payload of [0-9]* bytes left out: over message.max.bytes)$' \
+        <<<"$("$RECALL" dlq list --topic messages.inbound)" || fail "dlq list: no left-out payload row"
+out=$("$RECALL" dlq redrive --topic messages.inbound --dry-run 2>"$T_TMP/redrive.err")
+grep -q '; 1 left out: dead-lettered without their payload$' <<<"$out" || fail "redrive: $out"
+grep -q "^recall dlq: not redriving 'messages.inbound.dlq' .* without its payload of" \
+        "$T_TMP/redrive.err" || fail "redrive: no line for the left-out letter: $(cat "$T_TMP/redrive.err")"
 expect_eq "nothing stored from the hostile batch" 0 \
         "$(sql "SELECT count(*) FROM messages WHERE tenant_id <> 'acme' OR contact_id <> 'good'")"
 expect_eq "the good message answered" rp-g-1 "$(consume messages.outbound | jq -r 'select(.cause_id == "g-1") | .reply_id' | head -n1)"

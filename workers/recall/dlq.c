@@ -91,6 +91,7 @@ typedef struct dlq {
         size_t n_letters, cap_letters;
         recall_producer_t *producer; /* redrive */
         size_t n_sent, n_seen;
+        size_t n_payloadless; /* redrive: letters without their payload */
 } dlq_t;
 
 /* ---- arguments --------------------------------------------------------- */
@@ -233,12 +234,19 @@ static void header_str(rd_kafka_headers_t *hdrs, const char *name, char *buf, si
 /* The first PREVIEW_MAX bytes of the payload on one line (cut on a UTF-8
  * boundary, control characters as '.'), or what it is when binary. The
  * caller frees the result. */
-static char *preview_new(const rd_kafka_message_t *rkm, const char *content_type)
+static char *preview_new(const rd_kafka_message_t *rkm, const char *content_type,
+                         const char *payload_bytes)
 {
         const unsigned char *s = rkm->payload;
         size_t n = rkm->len, i;
         char *out;
 
+        if (*payload_bytes) {
+                if (asprintf(&out, "(payload of %s bytes left out: over message.max.bytes)",
+                             payload_bytes) < 0)
+                        return NULL;
+                return out;
+        }
         if (!strcmp(content_type, "application/msgpack")) {
                 if (asprintf(&out, "(msgpack, %zu bytes)", n) < 0)
                         return NULL;
@@ -271,7 +279,7 @@ static int redriven(dlq_t *d, int32_t partition, int64_t offset, const char *cod
 static int keep_letter(dlq_t *d, const rd_kafka_message_t *rkm, rd_kafka_headers_t *hdrs,
                        const char *reason, const char *code, int was_redriven)
 {
-        char content_type[64], at_iso[32];
+        char content_type[64], at_iso[32], payload_bytes[24];
         rd_kafka_timestamp_type_t tstype;
         letter_t *l, *grown;
         int64_t ts;
@@ -298,7 +306,8 @@ static int keep_letter(dlq_t *d, const rd_kafka_message_t *rkm, rd_kafka_headers
         header_str(hdrs, "content-type", content_type, sizeof(content_type));
         l->reason = strdup(reason);
         l->key = rkm->key ? strndup(rkm->key, rkm->key_len) : NULL;
-        l->preview = preview_new(rkm, content_type);
+        header_str(hdrs, HEADER_PREFIX "payload_bytes", payload_bytes, sizeof(payload_bytes));
+        l->preview = preview_new(rkm, content_type, payload_bytes);
         d->n_letters++; /* freed with d from here on */
         return l->reason && (l->key || !rkm->key) && l->preview ? 0 : RECALL_ENOMEM;
 }
@@ -329,7 +338,7 @@ static int send_back(dlq_t *d, const rd_kafka_message_t *rkm, rd_kafka_headers_t
 /* One message read from the dead-letter topic. */
 static int handle(dlq_t *d, const rd_kafka_message_t *rkm, int redrive)
 {
-        char reason[1024], code[CODE_MAX];
+        char reason[1024], code[CODE_MAX], payload_bytes[24], src_part[16], src_off[24];
         rd_kafka_headers_t *hdrs = NULL;
         size_t len;
         int was, rc;
@@ -350,6 +359,21 @@ static int handle(dlq_t *d, const rd_kafka_message_t *rkm, int redrive)
                 return keep_letter(d, rkm, hdrs, reason, code, was);
         if (was)
                 return 0;
+        /* sent without its payload (it was too large for the broker): there
+         * is nothing to send back; the original is where the source headers
+         * say */
+        header_str(hdrs, HEADER_PREFIX "payload_bytes", payload_bytes, sizeof(payload_bytes));
+        if (*payload_bytes) {
+                header_str(hdrs, HEADER_PREFIX "partition", src_part, sizeof(src_part));
+                header_str(hdrs, HEADER_PREFIX "offset", src_off, sizeof(src_off));
+                fprintf(stderr, "recall dlq: not redriving '%s' [%" PRId32 "] @ %" PRId64
+                        ": dead-lettered without its payload of %s bytes (the original is "
+                        "'%s' [%s] @ %s while the topic keeps it)\n",
+                        d->dlq_topic, rkm->partition, rkm->offset, payload_bytes, d->topic,
+                        src_part, src_off);
+                d->n_payloadless++;
+                return 0;
+        }
         if (d->producer && (rc = send_back(d, rkm, hdrs))) {
                 fprintf(stderr, "recall dlq: cannot produce to '%s': %s\n", d->topic,
                         recall_error_str(rc));
@@ -357,6 +381,14 @@ static int handle(dlq_t *d, const rd_kafka_message_t *rkm, int redrive)
         }
         d->n_sent++;
         return 0;
+}
+
+/* Ends the redrive's summary line. */
+static void print_payloadless(const dlq_t *d)
+{
+        if (d->n_payloadless)
+                printf("; %zu left out: dead-lettered without their payload", d->n_payloadless);
+        printf("\n");
 }
 
 /* Reads every partition from its start to the high watermark of the start,
@@ -649,8 +681,9 @@ int recall_cli_dlq(int argc, char **argv)
                 if (print_letters(&d, limit > 0 ? (size_t)limit : SIZE_MAX, as_json))
                         goto out;
         } else if (dry_run) {
-                printf("would redrive %zu dead letters from '%s' to '%s'\n", d.n_sent,
+                printf("would redrive %zu dead letters from '%s' to '%s'", d.n_sent,
                        d.dlq_topic, d.topic);
+                print_payloadless(&d);
         } else {
                 if (d.n_sent && (r = recall_producer_flush(d.producer, 30000))) {
                         fprintf(stderr, "%s: cannot deliver to '%s': %s (nothing recorded: a "
@@ -660,8 +693,9 @@ int recall_cli_dlq(int argc, char **argv)
                 }
                 if (commit_mark(&d))
                         goto out;
-                printf("redrove %zu dead letters from '%s' to '%s'\n", d.n_sent, d.dlq_topic,
+                printf("redrove %zu dead letters from '%s' to '%s'", d.n_sent, d.dlq_topic,
                        d.topic);
+                print_payloadless(&d);
         }
         code = 0;
 out:
