@@ -6,10 +6,13 @@
  * (recall/qualify.h's JSON form, kept here as text), the lead type, and
  * whether the latest message made the contact a returning lead.
  *
- * Blob format (what Redis stores): byte 0 is RECALL_MEMORY_FORMAT, bytes
- * 1..4 the msgpack length as big-endian uint32, then the msgpack map
- * compressed with LZ4 (block format). A blob with another version byte or
- * that does not decode is treated as a cache miss by readers. */
+ * Blob format (what Redis stores): byte 0 is RECALL_MEMORY_FORMAT, byte 1
+ * the id of the LZ4 dictionary it was compressed against (compiled into
+ * common/memory.c), bytes 2..5 the msgpack length as big-endian uint32, then
+ * the msgpack map compressed with LZ4 (block format) against that
+ * dictionary. A blob with another version byte or dictionary id, or that
+ * does not decode, is treated as a cache miss by readers (which rebuild it
+ * from the store). */
 #ifndef RECALL_MEMORY_H
 #define RECALL_MEMORY_H
 
@@ -17,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECALL_MEMORY_FORMAT 3
+#define RECALL_MEMORY_FORMAT 4
 
 typedef struct recall_turn {
         char *id;        /* messageId */
@@ -47,6 +50,12 @@ typedef struct recall_memory {
          * (text cut at RECALL_MEMORY_SUMMARY_CHARS); NULL when nothing fell
          * out. Lines are separated by '\n'. */
         char *summary;
+        /* memory.c's own: the block holding the strings of a decoded blob
+         * (part of the memory's allocation, NULL for a memory built with
+         * recall_memory_new). The functions below and destroy know which
+         * strings live there; code that frees a string itself must not. */
+        char *arena;
+        size_t arena_size;
 } recall_memory_t;
 
 #define RECALL_MEMORY_SUMMARY_LINES 20
@@ -85,7 +94,8 @@ int recall_memory_encode(const recall_memory_t *mem, unsigned char **blob,
                          size_t *len);
 
 /* Decodes a blob. NULL with errstr set when the blob is not a valid blob of
- * this format version. The caller owns the result. */
+ * this format version and dictionary. The caller owns the result and frees
+ * it with recall_memory_destroy (its strings are in its arena). */
 recall_memory_t *recall_memory_decode(const void *blob, size_t len,
                                       char *errstr, size_t errstr_size);
 

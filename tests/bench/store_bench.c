@@ -14,8 +14,12 @@
  * Redis, the codec alone (recall_memory_encode, recall_memory_decode) per
  * contact, to tell the blob's CPU cost from the round trip's. Prints one
  * JSON line of results; the keys stay in Redis for the script to measure.
+ * --codec-only skips Redis and runs the codec part alone (what
+ * `valgrind --tool=callgrind` is pointed at to count the codec's
+ * instructions and allocations).
  *
- *     store_bench --redis redis://127.0.0.1:PORT --contacts FILE [--batch N] */
+ *     store_bench --redis redis://127.0.0.1:PORT --contacts FILE [--batch N]
+ *     store_bench --codec-only --contacts FILE */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,10 +34,13 @@
 #define TTL_S (30 * 86400)
 
 static const char usage[] =
-        "usage: store_bench --redis URL --contacts FILE [--batch N]\n\n"
+        "usage: store_bench --redis URL --contacts FILE [--batch N]\n"
+        "       store_bench --codec-only --contacts FILE\n\n"
         "Saves and loads every contact of FILE (gen_contacts.py's JSON lines)\n"
         "through recall's Redis cache, one at a time and in pipelines of N\n"
-        "(default 500); prints one JSON line of ops/s and p50/p99 (µs).\n";
+        "(default 500); prints one JSON line of ops/s and p50/p99 (µs).\n"
+        "--codec-only: no Redis, only encode and decode each contact's blob\n"
+        "(p50 in µs and the blobs' mean size in bytes).\n";
 
 static double now_s(void)
 {
@@ -96,14 +103,14 @@ fail:
 }
 
 /* p50 of the codec alone over every memory (µs): encode, then decode of
- * that blob. 0 or -1. */
+ * that blob; *bytes is the blobs' mean size. 0 or -1. */
 static int time_codec(recall_memory_t *const *mems, size_t n, double *lat, double *enc_p50,
-                      double *dec_p50)
+                      double *dec_p50, double *bytes)
 {
         unsigned char *blob;
         recall_memory_t *back;
         char err[128];
-        size_t len;
+        size_t len, total = 0;
         double t0;
 
         for (size_t i = 0; i < n; i++) {
@@ -111,10 +118,12 @@ static int time_codec(recall_memory_t *const *mems, size_t n, double *lat, doubl
                 if (recall_memory_encode(mems[i], &blob, &len))
                         return -1;
                 lat[i] = (now_s() - t0) * 1e6;
+                total += len;
                 free(blob);
         }
         qsort(lat, n, sizeof(*lat), cmp_double);
         *enc_p50 = pct(lat, n, 0.50);
+        *bytes = (double)total / (double)n;
         for (size_t i = 0; i < n; i++) {
                 if (recall_memory_encode(mems[i], &blob, &len))
                         return -1;
@@ -122,8 +131,10 @@ static int time_codec(recall_memory_t *const *mems, size_t n, double *lat, doubl
                 back = recall_memory_decode(blob, len, err, sizeof(err));
                 lat[i] = (now_s() - t0) * 1e6;
                 free(blob);
-                if (!back)
+                if (!back) {
+                        fprintf(stderr, "store_bench: decode: %s\n", err);
                         return -1;
+                }
                 recall_memory_destroy(back);
         }
         qsort(lat, n, sizeof(*lat), cmp_double);
@@ -180,8 +191,8 @@ int main(int argc, char **argv)
         const char **tenants = NULL, **contacts = NULL;
         recall_cache_t *cache = NULL;
         double *lat = NULL, t0, total, save_ops, save_p50, save_p99, load_ops, load_p50,
-               load_p99, save_batch_ops, load_batch_ops, enc_p50, dec_p50;
-        int *ttl = NULL, rc = 1;
+               load_p99, save_batch_ops, load_batch_ops, enc_p50, dec_p50, blob_bytes;
+        int *ttl = NULL, rc = 1, codec_only = 0;
         size_t batch = 500, n = 0, i, k, misses = 0;
         char errstr[256];
 
@@ -190,6 +201,8 @@ int main(int argc, char **argv)
                         url = argv[++a];
                 else if (!strcmp(argv[a], "--contacts") && a + 1 < argc)
                         path = argv[++a];
+                else if (!strcmp(argv[a], "--codec-only"))
+                        codec_only = 1;
                 else if (!strcmp(argv[a], "--batch") && a + 1 < argc)
                         batch = strtoul(argv[++a], NULL, 10);
                 else {
@@ -197,12 +210,22 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
-        if (!url || !path || !batch) {
+        if ((!url && !codec_only) || !path || !batch) {
                 fputs(usage, stderr);
                 return 2;
         }
         if (read_contacts(path, &mems, &n) || !n)
                 goto out;
+        if (codec_only) {
+                if (!(lat = malloc(n * sizeof(*lat))) ||
+                    time_codec(mems, n, lat, &enc_p50, &dec_p50, &blob_bytes))
+                        goto out;
+                printf("{\"side\": \"recall\", \"contacts\": %zu, \"encode_p50_us\": %.1f, "
+                       "\"decode_p50_us\": %.1f, \"blob_bytes_mean\": %.1f}\n",
+                       n, enc_p50, dec_p50, blob_bytes);
+                rc = 0;
+                goto out;
+        }
         if (!(cache = recall_cache_new(url, errstr, sizeof(errstr)))) {
                 fprintf(stderr, "store_bench: %s\n", errstr);
                 goto out;
@@ -277,7 +300,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "store_bench: %zu loads missed or differed\n", misses);
                 goto out;
         }
-        if (time_codec(mems, n, lat, &enc_p50, &dec_p50)) {
+        if (time_codec(mems, n, lat, &enc_p50, &dec_p50, &blob_bytes)) {
                 fprintf(stderr, "store_bench: the codec failed\n");
                 goto out;
         }

@@ -6,10 +6,10 @@
  * LZ4 block and never reaches the msgpack walk. The first input byte picks
  * the mode: even feeds the rest to the decoder as a blob (header, length
  * claims and LZ4 framing under attack; the checked-in seeds starting 'b' are
- * real blobs from Redis), odd treats the rest as the msgpack map and wraps it
- * in a valid header and LZ4 block first (the seeds starting 'm' are those
- * blobs decompressed), so that mutations reach the map's types, keys and
- * strings. Beyond what the sanitizers check, the target holds the codec to
+ * real blobs from Redis: b4_* of the current format, b_* of format 3, which
+ * must be refused), odd treats the rest as the msgpack map and wraps it in a
+ * valid header and LZ4 block first (the seeds starting 'm' are those blobs
+ * decompressed), so that mutations reach the map's types, keys and strings. Beyond what the sanitizers check, the target holds the codec to
  * its contract and aborts when it breaks:
  *   - a rejection is NULL with a reason;
  *   - a decoded memory has its ids, every turn's strings, message_count at
@@ -74,8 +74,28 @@ static void check_memory(const recall_memory_t *mem)
         }
 }
 
-/* Wraps raw msgpack in the blob header and an LZ4 block. The caller frees
- * the result; NULL when it cannot be built (the input is then skipped). */
+/* The dictionary id the encoder writes (byte 1 of its blobs). */
+static unsigned char dict_id(void)
+{
+        static int id = -1;
+        recall_memory_t *mem;
+        unsigned char *blob = NULL;
+        size_t len;
+
+        if (id < 0) {
+                if (!(mem = recall_memory_new("t", "c")) ||
+                    recall_memory_encode(mem, &blob, &len))
+                        die("cannot encode an empty memory", NULL);
+                id = blob[1];
+                free(blob);
+                recall_memory_destroy(mem);
+        }
+        return (unsigned char)id;
+}
+
+/* Wraps raw msgpack in the blob header and an LZ4 block (compressed without
+ * the dictionary: such a block decodes with any). The caller frees the
+ * result; NULL when it cannot be built (the input is then skipped). */
 static unsigned char *wrap(const uint8_t *raw, size_t raw_len, size_t *len)
 {
         unsigned char *blob;
@@ -84,19 +104,20 @@ static unsigned char *wrap(const uint8_t *raw, size_t raw_len, size_t *len)
         if (!raw_len || raw_len > (size_t)LZ4_MAX_INPUT_SIZE)
                 return NULL;
         bound = LZ4_compressBound((int)raw_len);
-        if (!(blob = malloc(5 + (size_t)bound)))
+        if (!(blob = malloc(6 + (size_t)bound)))
                 return NULL;
         blob[0] = RECALL_MEMORY_FORMAT;
-        blob[1] = (unsigned char)(raw_len >> 24);
-        blob[2] = (unsigned char)(raw_len >> 16);
-        blob[3] = (unsigned char)(raw_len >> 8);
-        blob[4] = (unsigned char)raw_len;
-        clen = LZ4_compress_default((const char *)raw, (char *)blob + 5, (int)raw_len, bound);
+        blob[1] = dict_id();
+        blob[2] = (unsigned char)(raw_len >> 24);
+        blob[3] = (unsigned char)(raw_len >> 16);
+        blob[4] = (unsigned char)(raw_len >> 8);
+        blob[5] = (unsigned char)raw_len;
+        clen = LZ4_compress_default((const char *)raw, (char *)blob + 6, (int)raw_len, bound);
         if (clen <= 0) {
                 free(blob);
                 return NULL;
         }
-        *len = 5 + (size_t)clen;
+        *len = 6 + (size_t)clen;
         return blob;
 }
 

@@ -1,6 +1,7 @@
 # Redis is a cache: FLUSHALL loses nothing. The next read rebuilds the blob
 # from PostgreSQL and the worker goes on updating it.
 . "$(dirname "$0")/lib.sh"
+SRC=${RECALL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 start_stack --only memory
 
 "$RECALL" tenant add acme >/dev/null
@@ -37,4 +38,14 @@ s = socket.create_connection(("127.0.0.1", port)); s.sendall(cmd); assert s.recv
 PY
 mem=$("$RECALL" memory get --tenant acme --contact c1 --json)
 expect_eq "count with a stale blob in Redis" 8 "$(jq .message_count <<<"$mem")"
+
+# rolling upgrade: a blob of the previous format (3, written by a worker not
+# yet upgraded; the fuzz corpus keeps a real one of acme:c1) is a miss that
+# the read rebuilds from PostgreSQL and writes back in the current format
+first_byte() { rcli --raw GET 'recall:{acme:c1}:mem' | head -c 1 | od -An -tu1 | tr -d ' '; }
+tail -c +2 "$SRC/tests/fuzz/corpus/blob/b_real_c1" | rcli -x SET 'recall:{acme:c1}:mem' >/dev/null
+expect_eq "an old worker's blob in Redis" 3 "$(first_byte)"
+mem=$("$RECALL" memory get --tenant acme --contact c1 --json)
+expect_eq "count with a format 3 blob in Redis" 8 "$(jq .message_count <<<"$mem")"
+expect_eq "blob rewritten in the current format" 4 "$(first_byte)"
 log "passed"

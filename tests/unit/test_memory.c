@@ -1,8 +1,11 @@
 /* test_memory.c: the memory value and its blob codec: the window keeps the
  * newest turns while the count keeps every message, a blob decodes to the
  * memory it came from and encodes to the same bytes every time (replays
- * depend on it), every kind of damaged or foreign blob is refused with a
- * reason, and the JSON view has the documented shape and key order. */
+ * depend on it) and to the checked-in golden blob (the dictionary did not
+ * change under its id), every kind of damaged, foreign, older-format or
+ * other-dictionary blob is refused with a reason, a decoded memory (strings
+ * in its arena) changes and frees like a built one, and the JSON view has
+ * the documented shape and key order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,7 +120,7 @@ static recall_memory_t *round_trip(const recall_memory_t *mem)
         size_t len = 0;
 
         assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
-        assert_true(len > 5);
+        assert_true(len > 6);
         assert_int_equal(blob[0], RECALL_MEMORY_FORMAT);
         back = recall_memory_decode(blob, len, err, sizeof(err));
         if (!back)
@@ -191,22 +194,47 @@ static void test_deterministic(void **state)
         recall_memory_destroy(mem);
 }
 
-/* Frames raw msgpack bytes as a blob, the way the encoder does. */
-static unsigned char *frame(const char *raw, size_t raw_len, size_t *len)
+/* The dictionary id the encoder writes (byte 1 of every blob). */
+static unsigned char dict_id(void)
+{
+        recall_memory_t *mem = recall_memory_new("t", "c");
+        unsigned char *blob, id;
+        size_t len;
+
+        assert_non_null(mem);
+        assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+        id = blob[1];
+        free(blob);
+        recall_memory_destroy(mem);
+        return id;
+}
+
+/* Frames raw msgpack bytes as a blob of format `format` (header of format
+ * 3: no dictionary byte). The LZ4 block is compressed without the
+ * dictionary: a block that never reaches back into it decodes with any. */
+static unsigned char *frame_as(unsigned format, const char *raw, size_t raw_len, size_t *len)
 {
         int bound = LZ4_compressBound((int)raw_len), n;
-        unsigned char *blob = malloc(5 + (size_t)bound);
+        size_t h = format >= 4 ? 6 : 5;
+        unsigned char *blob = malloc(h + (size_t)bound);
 
         assert_non_null(blob);
-        blob[0] = RECALL_MEMORY_FORMAT;
-        blob[1] = (unsigned char)(raw_len >> 24);
-        blob[2] = (unsigned char)(raw_len >> 16);
-        blob[3] = (unsigned char)(raw_len >> 8);
-        blob[4] = (unsigned char)raw_len;
-        n = LZ4_compress_default(raw, (char *)blob + 5, (int)raw_len, bound);
+        blob[0] = (unsigned char)format;
+        if (format >= 4)
+                blob[1] = dict_id();
+        blob[h - 4] = (unsigned char)(raw_len >> 24);
+        blob[h - 3] = (unsigned char)(raw_len >> 16);
+        blob[h - 2] = (unsigned char)(raw_len >> 8);
+        blob[h - 1] = (unsigned char)raw_len;
+        n = LZ4_compress_default(raw, (char *)blob + h, (int)raw_len, bound);
         assert_true(n > 0);
-        *len = 5 + (size_t)n;
+        *len = h + (size_t)n;
         return blob;
+}
+
+static unsigned char *frame(const char *raw, size_t raw_len, size_t *len)
+{
+        return frame_as(RECALL_MEMORY_FORMAT, raw, raw_len, len);
 }
 
 static void expect_refused(const void *blob, size_t len, const char *why)
@@ -231,13 +259,13 @@ static void test_damaged_blobs(void **state)
         assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
         copy = malloc(len + 16);
         assert_non_null(copy);
-        raw_len = (uint32_t)blob[1] << 24 | (uint32_t)blob[2] << 16 | (uint32_t)blob[3] << 8 |
-                  blob[4];
+        raw_len = (uint32_t)blob[2] << 24 | (uint32_t)blob[3] << 16 | (uint32_t)blob[4] << 8 |
+                  blob[5];
 
         expect_refused(NULL, 0, "NULL");
         expect_refused(blob, 0, "empty");
-        expect_refused(blob, 4, "header only");
-        expect_refused(blob, 5, "no body");
+        expect_refused(blob, 5, "header only");
+        expect_refused(blob, 6, "no body");
         expect_refused(blob, len - 1, "truncated by one byte");
         expect_refused(blob, len / 2, "truncated by half");
 
@@ -246,20 +274,37 @@ static void test_damaged_blobs(void **state)
         expect_refused(copy, len, "next format version");
         copy[0] = 0;
         expect_refused(copy, len, "format 0");
+        memcpy(copy, blob, len);
+        copy[1]++;
+        expect_refused(copy, len, "next dictionary id");
+        copy[1] = 0;
+        expect_refused(copy, len, "dictionary id 0");
 
         memcpy(copy, blob, len);
-        copy[4] = (unsigned char)(raw_len + 1);
+        copy[5] = (unsigned char)(raw_len + 1);
         expect_refused(copy, len, "length one too big");
-        copy[4] = (unsigned char)(raw_len - 1);
+        copy[5] = (unsigned char)(raw_len - 1);
         expect_refused(copy, len, "length one too small");
-        memset(copy + 1, 0, 4);
+        memset(copy + 2, 0, 4);
         expect_refused(copy, len, "length zero");
-        memset(copy + 1, 0xff, 4);
+        memset(copy + 2, 0xff, 4);
         expect_refused(copy, len, "length 4 GiB");
-        copy[1] = 0x04;
-        copy[2] = copy[3] = copy[4] = 0;
-        copy[4] = 1; /* 64 MiB + 1 */
+        copy[2] = 0x04;
+        copy[3] = copy[4] = 0;
+        copy[5] = 1; /* 64 MiB + 1 */
         expect_refused(copy, len, "length over the cap");
+
+        /* one bit flipped anywhere in the block: refused or, where LZ4 and
+         * msgpack cannot tell (a literal inside a body), decoded; never a
+         * crash (ASan/valgrind watch this loop) */
+        for (size_t i = 6; i < len; i++) {
+                recall_memory_t *back;
+
+                memcpy(copy, blob, len);
+                copy[i] ^= 0x10;
+                back = recall_memory_decode(copy, len, NULL, 0);
+                recall_memory_destroy(back);
+        }
 
         memcpy(copy, blob, len);
         memcpy(copy + len, "garbage garbage!", 16);
@@ -288,6 +333,7 @@ typedef struct variant {
         int turn_missing_at;  /* a message without "at_ms" */
         int trailing;         /* a second msgpack object after the map */
         int top_array;        /* an array instead of the map */
+        int old_format;       /* "v": 3 in a format 3 blob (the previous one) */
 } variant_t;
 
 static void pack_s(msgpack_packer *pk, const char *s, size_t len)
@@ -328,7 +374,11 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
                         continue;
                 pack_s(&pk, keys[i], strlen(keys[i]));
                 switch (i) {
-                case 0: msgpack_pack_int(&pk, v->bad_v ? RECALL_MEMORY_FORMAT + 1 : RECALL_MEMORY_FORMAT); break;
+                case 0:
+                        msgpack_pack_int(&pk, v->old_format ? 3
+                                              : v->bad_v   ? RECALL_MEMORY_FORMAT + 1
+                                                           : RECALL_MEMORY_FORMAT);
+                        break;
                 case 1: PACK_S(&pk, "t"); break;
                 case 2: PACK_S(&pk, "c"); break;
                 case 3:
@@ -369,7 +419,7 @@ static unsigned char *variant_blob(const variant_t *v, size_t *len)
 done:
         if (v->trailing)
                 msgpack_pack_nil(&pk);
-        blob = frame(sbuf.data, sbuf.size, len);
+        blob = frame_as(v->old_format ? 3 : RECALL_MEMORY_FORMAT, sbuf.data, sbuf.size, len);
         msgpack_sbuffer_destroy(&sbuf);
         return blob;
 }
@@ -440,6 +490,177 @@ static void test_foreign_msgpack(void **state)
         assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
         assert_non_null(strstr(err, "contact_id"));
         free(blob);
+}
+
+/* A blob written by a worker of the previous format (3: no dictionary byte,
+ * "v": 3) is a miss with a reason that says so, as is any other version or
+ * dictionary id: readers rebuild it from the store and write format 4. */
+static void test_old_format_is_miss(void **state)
+{
+        variant_t v = {.old_format = 1};
+        recall_memory_t *mem;
+        unsigned char *blob;
+        char err[128] = "";
+        size_t len;
+
+        (void)state;
+        blob = variant_blob(&v, &len);
+        assert_int_equal(blob[0], 3);
+        assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
+        assert_non_null(strstr(err, "blob format 3, expected 4"));
+        free(blob);
+
+        memset(&v, 0, sizeof(v));
+        blob = variant_blob(&v, &len);
+        blob[1] ^= 0x80;
+        assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
+        assert_non_null(strstr(err, "blob dictionary"));
+        blob[1] ^= 0x80;
+        mem = recall_memory_decode(blob, len, err, sizeof(err));
+        assert_non_null(mem);
+        recall_memory_destroy(mem);
+        free(blob);
+}
+
+/* A memory whose blob is checked in: the encoding (keys, integer widths,
+ * LZ4 against the dictionary) and the dictionary under its id may not
+ * change without a new format or dictionary id, since blobs of the old one
+ * stay in Redis for the cache TTL. */
+static const char golden_hex[] =
+        "0401000002a80ade0012a8eb20272d31e700040b003a2e3432f2001b04f30055a1fea1d1"
+        "1bf8008f9484a26964a26d30d30005fe012148692c206973203132204f616b2053d20506"
+        "f50052a1fe9f11fb5000163150000a4a0171bb596573212057d70501170daa696b652061"
+        "20746f75724a0022fc5b4a0016324a000a6d01f813214f756920e2809420c3a020313468"
+        "203f20f09f8fa020c3bc6ec3af63c3b864c3a9500032a0e6bb5000163350000a9a0018a0"
+        "2f003aa1d11bc3012fd9b3c10508017203182ca8047f3a36353030303007050207270001"
+        "df022475652f00242c22ba01726964223a226d30f5030b28038331312d32315431352803"
+        "453132335a28000828032c5d7d77020c7002ff05cd0e10a46e616d65ab4a656e20416c76"
+        "6172657a7e020026d92978006c206c6561643a4c3690696e2075706c616e64";
+
+static recall_memory_t *golden_memory(void)
+{
+        recall_memory_t *mem = sample();
+
+        assert_int_equal(recall_memory_set_profile(
+                                 mem,
+                                 "{\"qualification\":{\"intent\":\"buy\",\"budget_max\":650000},"
+                                 "\"facts\":[{\"field\":\"budget_max\",\"value\":650000,"
+                                 "\"message_id\":\"m0\",\"valid_from\":"
+                                 "\"2026-11-21T15:00:00.123Z\",\"valid_until\":null}]}",
+                                 "buyer", 3600),
+                         0);
+        assert_int_equal(recall_memory_set_contact(mem, "Jen Alvarez", 0), 0);
+        assert_int_equal(recall_memory_fold(mem, "inbound", "we want to buy in upland", T0 - 1), 0);
+        return mem;
+}
+
+static void test_golden_blob(void **state)
+{
+        recall_memory_t *mem = golden_memory(), *back;
+        size_t glen = strlen(golden_hex) / 2, len;
+        unsigned char *golden = malloc(glen), *blob;
+        char err[128] = "", *hex;
+
+        (void)state;
+        assert_non_null(golden);
+        for (size_t i = 0; i < glen; i++) {
+                unsigned x;
+
+                assert_int_equal(sscanf(golden_hex + 2 * i, "%2x", &x), 1);
+                golden[i] = (unsigned char)x;
+        }
+        assert_int_equal(recall_memory_encode(mem, &blob, &len), 0);
+        if (len != glen || memcmp(blob, golden, len)) {
+                hex = malloc(2 * len + 1);
+                assert_non_null(hex);
+                for (size_t i = 0; i < len; i++)
+                        sprintf(hex + 2 * i, "%02x", blob[i]);
+                fail_msg("the blob changed; if the format or the dictionary changed on "
+                         "purpose, bump RECALL_MEMORY_FORMAT or BLOB_DICT_ID and take: %s", hex);
+        }
+        back = recall_memory_decode(golden, glen, err, sizeof(err));
+        if (!back)
+                fail_msg("golden blob: %s", err);
+        assert_same_memory(mem, back);
+        assert_string_equal(back->qualification, mem->qualification);
+        assert_string_equal(back->name, "Jen Alvarez");
+        assert_string_equal(back->summary, mem->summary);
+        assert_int_equal(back->returning_gap_s, 3600);
+        recall_memory_destroy(back);
+        free(blob);
+        free(golden);
+        recall_memory_destroy(mem);
+}
+
+/* A few bytes of msgpack claiming 2^32 - 1 entries, at the top or as the
+ * messages array: refused by the pre-scan (its reason), before msgpack-c's
+ * unpacker could allocate the count (regression: fuzz seed m_map32_huge). */
+static void test_huge_counts(void **state)
+{
+        static const char map32[] = "\xdf\xff\xff\xff\xff";
+        msgpack_sbuffer sbuf;
+        msgpack_packer pk;
+        unsigned char *blob;
+        char err[160] = "";
+        size_t len;
+
+        (void)state;
+        blob = frame(map32, sizeof(map32) - 1, &len);
+        assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
+        assert_non_null(strstr(err, "elements declared"));
+        free(blob);
+
+        msgpack_sbuffer_init(&sbuf);
+        msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 12);
+        PACK_S(&pk, "v");
+        msgpack_pack_int(&pk, RECALL_MEMORY_FORMAT);
+        PACK_S(&pk, "messages");
+        msgpack_sbuffer_write(&sbuf, "\xdd\xff\xff\xff\xff", 5); /* array32 */
+        msgpack_pack_nil(&pk);
+        err[0] = '\0';
+        blob = frame(sbuf.data, sbuf.size, &len);
+        assert_null(recall_memory_decode(blob, len, err, sizeof(err)));
+        assert_non_null(strstr(err, "elements declared"));
+        free(blob);
+        msgpack_sbuffer_destroy(&sbuf);
+}
+
+/* A decoded memory's strings live in its arena: every setter replaces them,
+ * the window drops them, and destroy frees the rest, with nothing freed
+ * twice or leaked (valgrind and ASan runs of this test check that). */
+static void test_decoded_changes(void **state)
+{
+        recall_memory_t *mem = golden_memory(), *back, *again;
+        char id[16];
+
+        (void)state;
+        back = round_trip(mem);
+        assert_non_null(back->arena);
+        assert_int_equal(recall_memory_set_profile(back, "{}", NULL, -1), 0);
+        assert_int_equal(recall_memory_set_contact(back, NULL, 1), 0);
+        assert_int_equal(recall_memory_fold(back, "outbound", "see you at 3", T0), 0);
+        for (int i = 0; i < 6; i++) {
+                snprintf(id, sizeof(id), "n%d", i);
+                /* window 3: the decoded turns fall out, into the summary */
+                assert_int_equal(recall_memory_append(back, id, "inbound", "more", T0 + i, 3), 0);
+        }
+        assert_int_equal(back->n_turns, 3);
+        assert_string_equal(back->turns[0].id, "n3");
+        assert_string_equal(back->tenant_id, "tenant-1");
+        assert_null(back->name);
+        assert_int_equal(back->opted_out, 1);
+        /* and the changed memory round-trips again */
+        again = round_trip(back);
+        assert_same_memory(back, again);
+        assert_string_equal(again->summary, back->summary);
+        recall_memory_destroy(again);
+        recall_memory_destroy(back);
+
+        /* a decoded memory destroyed untouched, and one half decoded */
+        back = round_trip(mem);
+        recall_memory_destroy(back);
+        recall_memory_destroy(mem);
 }
 
 /* The conversation part of the JSON view, exactly. */
@@ -604,6 +825,10 @@ int main(void)
                 cmocka_unit_test(test_append_window),  cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_damaged_blobs),
                 cmocka_unit_test(test_foreign_msgpack),
+                cmocka_unit_test(test_old_format_is_miss),
+                cmocka_unit_test(test_golden_blob),
+                cmocka_unit_test(test_huge_counts),
+                cmocka_unit_test(test_decoded_changes),
                 cmocka_unit_test(test_summary_rolls),
                 cmocka_unit_test(test_summary_cut_utf8), cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_profile_json),
