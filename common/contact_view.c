@@ -13,6 +13,7 @@
 #include "recall/contact_view.h"
 #include "recall/error.h"
 #include "recall/memory_read.h"
+#include "recall/insights_store.h"
 #include "recall/profile_store.h"
 #include "recall/time.h"
 #include "store_int.h"
@@ -54,6 +55,20 @@ static int add_learned(recall_store_t *store, json_t *root, const char *tenant,
                 rc = RECALL_ENOMEM;
         free(profile);
         free(style);
+        return rc;
+}
+
+/* seller_insights: recall-memory's latest market analysis of a seller's
+ * home (recall/cma.h's JSON form), or null. */
+static int add_insights(recall_store_t *store, json_t *root, const char *tenant,
+                        const char *contact)
+{
+        char *insights = NULL;
+        int rc = recall_insights_store_get(store, tenant, contact, &insights, NULL, 0);
+
+        if (!rc && json_object_set_new(root, "seller_insights", doc_or_null(insights)))
+                rc = RECALL_ENOMEM;
+        free(insights);
         return rc;
 }
 
@@ -181,7 +196,8 @@ static int add_store_parts(recall_store_t *store, json_t *root, const char *tena
 {
         int rc, erased = 0;
 
-        if ((rc = add_learned(store, root, tenant, contact)))
+        if ((rc = add_learned(store, root, tenant, contact)) ||
+            (rc = add_insights(store, root, tenant, contact)))
                 return rc;
         if ((flags & RECALL_CONTACT_VIEW_ERASURE) &&
             (rc = add_erasure(store, root, tenant, contact, &erased)))

@@ -60,6 +60,7 @@ enum {
         RE_STREET,    /* after a 5-digit number: a street address */
         RE_LOC_PRE,   /* before a place: 1 dropped 2 dropped if "off" follows */
         RE_LOC_POST,  /* after a place: 1 dropped 2 "off"/"out" */
+        RE_SQFT,      /* 1 a living area: "1,850 sq ft", "2.1k sqft" */
         RE_COUNT,
 };
 
@@ -266,6 +267,10 @@ static const char *const patterns[RE_COUNT] = {
         [RE_LOC_POST] =
                 "\\h*(?:((?:is|'s)\\h+(?:out|off\\h+the\\h+(?:list|table))\\b|off\\h+(?:the|my|our)\\h+list\\b|"
                 "anymore\\b|is\\h+a\\h+no\\b)|(off|out)\\b)",
+        [RE_SQFT] =
+                "(?<![\\w$.,])(\\d{1,2},\\d{3}|\\d{3,5}|\\d{1,2}(?:\\.\\d{1,2})?\\h*k)\\h*\\+?\\h*-?\\h*"
+                "(?:sq(?:uare)?\\.?\\h*(?:ft|feet|foot|f)\\b\\.?|sqft\\b|sf\\b|ft2\\b|square\\b)"
+                "(?!\\h*(?:lot|of\\h+(?:lot|land)|yard|garage|adu|casita|shop|barn|basement))",
 };
 
 /* Flags of RE_* patterns anchored at the start of the subject. */
@@ -279,7 +284,8 @@ static int anchored(int id)
 static int scans(int id)
 {
         return id == RE_INTENT || id == RE_FIN || id == RE_TYPE || id == RE_BEDS ||
-               id == RE_BATHS || id == RE_SLASH || id == RE_TIME || id == RE_FEAT;
+               id == RE_BATHS || id == RE_SLASH || id == RE_TIME || id == RE_FEAT ||
+               id == RE_SQFT;
 }
 
 /* ---- gazetteer ------------------------------------------------------------ */
@@ -1042,6 +1048,20 @@ static void scan_rooms(struct scan *sc, recall_extraction_t *x)
         }
 }
 
+/* The living area: the first figure in square feet that a home can have
+ * (200 to 30,000; a lot's or a garage's size is not the home's). */
+static void scan_sqft(struct scan *sc, recall_extraction_t *x)
+{
+        size_t from = 0, ms, me, gs = 0, ge = 0;
+        recall_amount_t a;
+
+        while (x->sqft < 0 && find(sc, RE_SQFT, sc->len, &from, &ms, &me) > 0) {
+                if (group(sc, 1, &gs, &ge) && recall_amount_parse(sc->s, ge, gs, &a) &&
+                    a.value >= 200 && a.value <= 30000)
+                        x->sqft = (int)(a.value + 0.5);
+        }
+}
+
 /* The number of a duration: "2", "two", "a", "a couple of", "a few". */
 static double duration_count(const struct scan *sc, size_t gs, size_t ge)
 {
@@ -1399,7 +1419,8 @@ int recall_extract(recall_extractor_t *ex, const recall_gazetteer_t *gaz, const 
                 return RECALL_EINVAL;
         *out = (recall_extraction_t){.budget_min = -1, .budget_max = -1,
                                      .price_expectation = -1, .bedrooms_min = -1,
-                                     .bathrooms_min = -1, .home_to_sell = -1};
+                                     .bathrooms_min = -1, .home_to_sell = -1,
+                                     .sqft = -1};
         if (!ex || (!text && len) || !utf8_valid((const unsigned char *)text, len))
                 return RECALL_EINVAL;
         if ((r = normalize(ex, text ? text : "", len, &sc.len)))
@@ -1414,6 +1435,7 @@ int recall_extract(recall_extractor_t *ex, const recall_gazetteer_t *gaz, const 
         out->financing = scan_financing(&sc);
         out->property_type = scan_type(&sc);
         scan_rooms(&sc, out);
+        scan_sqft(&sc, out);
         out->timeline = scan_timeline(&sc);
         scan_features(&sc, out);
         if ((r = scan_amounts(&sc, money, &n_money)))

@@ -57,6 +57,7 @@ const char *const recall_topics_all[] = {
         "recommend.request",
         "recommend.reply",
         "lead.events",
+        "seller.insights",
         "messages.inbound" DLQ_SUFFIX,
         "respond.request" DLQ_SUFFIX,
         "prefs.update" DLQ_SUFFIX,

@@ -571,6 +571,99 @@ static int read_hoa(const json_t *obj, recall_listing_t *out, char *reason,
         return 0;
 }
 
+/* ---- sales ------------------------------------------------------------- */
+
+int32_t recall_listing_day(int year, int month, int day)
+{
+        /* Howard Hinnant's days_from_civil */
+        int y = year - (month <= 2);
+        int era = (y >= 0 ? y : y - 399) / 400;
+        int yoe = y - era * 400;
+        int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+        int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+        return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void recall_listing_day_format(int32_t day, char *buf, size_t size)
+{
+        /* civil_from_days, the inverse */
+        int32_t z = day + 719468;
+        int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int32_t doe = z - era * 146097;
+        int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int32_t mp = (5 * doy + 2) / 153;
+        int32_t d = doy - (153 * mp + 2) / 5 + 1;
+        int32_t m = mp < 10 ? mp + 3 : mp - 9;
+        int32_t y = yoe + era * 400 + (m <= 2);
+
+        snprintf(buf, size, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+int recall_listing_is_sale(const recall_listing_t *l)
+{
+        return l && !strcasecmp(l->status, "Closed") && l->close_price > 0 &&
+               l->close_day >= 0;
+}
+
+/* CloseDate: "YYYY-MM-DD", alone or starting an ISO-8601 time. */
+static int read_close_date(const json_t *obj, recall_listing_t *out, char *reason,
+                           size_t reason_size)
+{
+        static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        char buf[40];
+        int y, m, d, n = 0, rc;
+
+        rc = get_string(obj, "CloseDate", buf, sizeof(buf), reason, reason_size);
+        if (rc <= 0)
+                return rc;
+        if (sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+            (buf[10] && buf[10] != 'T' && buf[10] != ' ') || y < 1900 || y > 9999 ||
+            m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+            (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))) {
+                recall_error_set(reason, reason_size, "CloseDate is not a date (YYYY-MM-DD)");
+                return -1;
+        }
+        out->close_day = recall_listing_day(y, m, d);
+        return 1;
+}
+
+/* A price field into *out (whole dollars), left alone when absent. */
+static int read_price(const json_t *obj, const char *name, int64_t *out, char *reason,
+                      size_t reason_size)
+{
+        double price;
+        int rc = get_number(obj, name, &price, reason, reason_size);
+
+        if (rc <= 0)
+                return rc;
+        if (price < 0 || price > 1e13) {
+                recall_error_set(reason, reason_size, "%s is out of range", name);
+                return -1;
+        }
+        *out = (int64_t)floor(price + 0.5);
+        return 1;
+}
+
+static int read_sale(const json_t *obj, recall_listing_t *out, char *reason,
+                     size_t reason_size)
+{
+        int rc;
+
+        if (read_price(obj, "ClosePrice", &out->close_price, reason, reason_size) < 0 ||
+            read_price(obj, "OriginalListPrice", &out->original_price, reason,
+                       reason_size) < 0 ||
+            read_close_date(obj, out, reason, reason_size) < 0)
+                return -1;
+        rc = get_count(obj, "DaysOnMarket", 100000, &out->days_on_market, reason,
+                       reason_size);
+        if (rc == 0)
+                rc = get_count(obj, "CumulativeDaysOnMarket", 100000, &out->days_on_market,
+                               reason, reason_size);
+        return rc < 0 ? -1 : 0;
+}
+
 int recall_listing_from_json(const json_t *obj, recall_listing_t *out,
                              char *reason, size_t reason_size)
 {
@@ -578,6 +671,9 @@ int recall_listing_from_json(const json_t *obj, recall_listing_t *out,
                 return RECALL_EINVAL;
         memset(out, 0, sizeof(*out));
         out->beds = out->baths = out->sqft = out->stories = out->hoa_fee = -1;
+        out->close_price = out->original_price = -1;
+        out->close_day = -1;
+        out->days_on_market = -1;
         if (!json_is_object(obj)) {
                 recall_error_set(reason, reason_size, "not a JSON object");
                 return RECALL_EINVAL;
@@ -596,7 +692,8 @@ int recall_listing_from_json(const json_t *obj, recall_listing_t *out,
                        sizeof(out->postal_code), reason, reason_size) < 0 ||
             read_geo(obj, out, reason, reason_size) < 0 ||
             read_hoa(obj, out, reason, reason_size) < 0 ||
-            read_address(obj, out, reason, reason_size) < 0)
+            read_address(obj, out, reason, reason_size) < 0 ||
+            read_sale(obj, out, reason, reason_size) < 0)
                 return RECALL_EINVAL;
         if (json_object_get(obj, "StoriesTotal")) {
                 if (get_count(obj, "StoriesTotal", 1000, &out->stories, reason,
@@ -624,6 +721,7 @@ static json_t *string_or_null(const char *s)
 json_t *recall_listing_to_json(const recall_listing_t *l)
 {
         json_t *obj, *features;
+        char close_date[16];
 
         if (!l)
                 return NULL;
@@ -634,8 +732,10 @@ json_t *recall_listing_to_json(const recall_listing_t *l)
                 if (l->features & (1u << i))
                         json_array_append_new(features,
                                               json_string(feature_names[i]));
+        if (l->close_day >= 0)
+                recall_listing_day_format(l->close_day, close_date, sizeof(close_date));
         obj = json_pack("{s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:o, s:o,"
-                        " s:o, s:o, s:o, s:o, s:o, s:o}",
+                        " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                         "listing_key", l->key, "status", l->status,
                         "active", l->active, "price", (json_int_t)l->price,
                         "beds", int_or_null(l->beds),
@@ -649,7 +749,11 @@ json_t *recall_listing_to_json(const recall_listing_t *l)
                         "stories", int_or_null(l->stories),
                         "hoa_fee", int_or_null(l->hoa_fee),
                         "features", features,
-                        "building", string_or_null(l->building));
+                        "building", string_or_null(l->building),
+                        "close_price", int_or_null(l->close_price),
+                        "close_date", l->close_day >= 0 ? json_string(close_date) : json_null(),
+                        "days_on_market", int_or_null(l->days_on_market),
+                        "original_list_price", int_or_null(l->original_price));
         return obj; /* json_pack's "o" took features and the values, even on failure */
 }
 

@@ -10,7 +10,11 @@
  * generator keeps one building open (its city, street address and next unit
  * number) and, while it has units left, gives about every other listing to
  * it, so units of a building sit near each other in the sequence as they do
- * in a feed. */
+ * in a feed.
+ *
+ * Sales (recall_listing_gen_sale) draw a home, then its price from a value
+ * model the listing does not carry (condition, the city's trend), so that a
+ * comparative market analysis can be measured against the true value. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -532,6 +536,93 @@ void recall_listing_gen_next(recall_listing_gen_t *g, recall_listing_t *out,
                      nc);
         set_address(g, obj, k, city);
 
+        /* cannot fail but for memory, which leaves out->key "" */
+        recall_listing_from_json(obj, out, NULL, 0);
+        if (reso)
+                *reso = obj; /* the caller's reference */
+        else
+                json_decref(obj);
+}
+
+/* ---- sales -------------------------------------------------------------- */
+
+/* The city's monthly price trend, -0.3% .. +0.8%, from its name. */
+static double city_trend(const struct city *c)
+{
+        return -0.003 + (double)(fnv1a(c->name) % 111) / 10000.0;
+}
+
+void recall_listing_gen_sale(recall_listing_gen_t *g, int32_t as_of_day, int max_age_days,
+                             recall_listing_t *out, json_t **reso,
+                             recall_listing_gen_truth_t *truth)
+{
+        static const double size_factor[] = { 1.0, 0.5, 0.7 };
+        static const double price_factor[] = { 1.0, 0.95, 0.95 };
+        const struct city *c;
+        size_t city;
+        enum kind k;
+        int sqft, beds, baths, age, nc, dom;
+        double u, base, value, months, at_close, list, original;
+        char key[32], date[16];
+        json_t *obj;
+
+        if (reso)
+                *reso = NULL;
+        if (!g || !out)
+                return;
+        obj = json_object();
+        g->n++;
+        snprintf(key, sizeof(key), "L%06llu", (unsigned long long)g->n);
+        set_str(obj, "ListingKey", key);
+        set_str(obj, "StandardStatus", "Closed");
+        city = (size_t)(next64(g) % g->n_cities);
+        c = &g->cities[city];
+        u = uniform(g);
+        k = u < 0.8 ? SINGLE_FAMILY : u < 0.9 ? CONDO : TOWNHOUSE;
+        set_type(g, obj, k);
+
+        sqft = (int)round_to(c->sqft * size_factor[k] * (0.55 + 0.9 * tri(g)), 10);
+        beds = (int)floor(sqft / 600.0 + (uniform(g) - 0.5) * 1.2 + 0.5);
+        if (beds < 1)
+                beds = 1;
+        if (beds > (k == CONDO ? 3 : 6))
+                beds = k == CONDO ? 3 : 6;
+        baths = beds - 1 + between(g, 0, 1) + (sqft > 2800);
+        if (baths < 1)
+                baths = 1;
+        base = c->ppsf * price_factor[k] *
+               (0.65 * sqft + 0.35 * c->sqft * size_factor[k]) *
+               (1 + 0.025 * (beds - sqft / 600.0)) *
+               (1 + 0.03 * (baths - sqft / 600.0 + 0.5)) *
+               (0.90 + 0.20 * tri(g));
+        age = max_age_days > 0 ? between(g, 0, max_age_days) : 0;
+        months = -age / 30.4375;
+        value = base;
+        at_close = base * (1 + city_trend(c) * months);
+
+        list = at_close * (0.99 + 0.08 * tri(g));
+        original = chance(g, 0.35) ? list * (1.02 + 0.06 * uniform(g)) : list;
+        dom = between(g, 4, 25) + (original > list ? between(g, 10, 60) : 0);
+        set_int(obj, "ClosePrice", round_to(at_close * (0.97 + 0.06 * tri(g)), 1000));
+        recall_listing_day_format(as_of_day - age, date, sizeof(date));
+        set_str(obj, "CloseDate", date);
+        set_int(obj, "DaysOnMarket", dom);
+        set_int(obj, "ListPrice", round_to(list, 1000));
+        set_int(obj, "OriginalListPrice", round_to(original, 1000));
+        set_int(obj, "LivingArea", sqft);
+        set_int(obj, "BedroomsTotal", beds);
+        set_int(obj, "BathroomsTotalInteger", baths);
+        set_int(obj, "StoriesTotal", k == SINGLE_FAMILY ? (chance(g, 0.5) ? 1 : 2) :
+                                     k == TOWNHOUSE ? 2 : 1);
+        nc = chance(g, c->new_construction * 0.5);
+        set_hoa(g, obj, k, nc);
+        set_features(g, obj, c, k, sqft, nc);
+        set_address(g, obj, k, city);
+
+        if (truth) {
+                truth->value_at_close = at_close;
+                truth->value_as_of = value;
+        }
         /* cannot fail but for memory, which leaves out->key "" */
         recall_listing_from_json(obj, out, NULL, 0);
         if (reso)

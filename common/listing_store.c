@@ -7,6 +7,7 @@
  * unchanged; coordinates are written with 17 significant digits, which
  * PostgreSQL's float8 keeps exactly. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,16 @@
 #define LISTING_COLUMNS                                                        \
         "listing_key, status, active, price, beds, baths, sqft, type, city,"  \
         " postal_code, latitude, longitude, features, stories, hoa_fee,"      \
-        " building"
+        " building, close_price, close_date, days_on_market,"                 \
+        " original_list_price"
+
+/* LISTING_COLUMNS as a SELECT reads them: the close date as days since the
+ * epoch. */
+#define LISTING_SELECT                                                         \
+        "listing_key, status, active, price, beds, baths, sqft, type, city,"  \
+        " postal_code, latitude, longitude, features, stories, hoa_fee,"      \
+        " building, close_price, close_date - DATE '1970-01-01',"             \
+        " days_on_market, original_list_price"
 
 static int count_col(const PGresult *res, int row, int col)
 {
@@ -32,7 +42,12 @@ static void text_col(const PGresult *res, int row, int col, char *buf,
         snprintf(buf, size, "%s", PQgetvalue(res, row, col)); /* "" for NULL */
 }
 
-/* Row row of a SELECT LISTING_COLUMNS into out. */
+static int64_t price_col(const PGresult *res, int row, int col)
+{
+        return PQgetisnull(res, row, col) ? -1 : recall_store_get_int64(res, row, col);
+}
+
+/* Row row of a SELECT LISTING_SELECT into out. */
 static void listing_of_row(const PGresult *res, int row, recall_listing_t *out)
 {
         memset(out, 0, sizeof(*out));
@@ -55,6 +70,10 @@ static void listing_of_row(const PGresult *res, int row, recall_listing_t *out)
         out->stories = count_col(res, row, 13);
         out->hoa_fee = count_col(res, row, 14);
         text_col(res, row, 15, out->building, sizeof(out->building));
+        out->close_price = price_col(res, row, 16);
+        out->close_day = (int32_t)price_col(res, row, 17);
+        out->days_on_market = count_col(res, row, 18);
+        out->original_price = price_col(res, row, 19);
 }
 
 /* A count, or null when unknown. */
@@ -63,10 +82,20 @@ static json_t *count_json(int v)
         return v < 0 ? json_null() : json_integer(v);
 }
 
+/* A price, or null when unknown. */
+static json_t *price_json(int64_t v)
+{
+        return v < 0 ? json_null() : json_integer(v);
+}
+
 json_t *recall_store_listing_row(const recall_listing_t *l, json_t *doc)
 {
+        char close_date[16];
+
+        if (l->close_day >= 0)
+                recall_listing_day_format(l->close_day, close_date, sizeof(close_date));
         return json_pack("{s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:o, s:o, s:I,"
-                         " s:o, s:o, s:s?, s:O}",
+                         " s:o, s:o, s:s?, s:o, s:s?, s:o, s:o, s:O}",
                          "listing_key", l->key, "status", l->status, "active", l->active,
                          "price", (json_int_t)l->price, "beds", count_json(l->beds),
                          "baths", count_json(l->baths), "sqft", count_json(l->sqft),
@@ -77,7 +106,11 @@ json_t *recall_store_listing_row(const recall_listing_t *l, json_t *doc)
                          "longitude", l->has_geo ? json_real(l->longitude) : json_null(),
                          "features", (json_int_t)l->features,
                          "stories", count_json(l->stories), "hoa_fee", count_json(l->hoa_fee),
-                         "building", *l->building ? l->building : NULL, "doc", doc);
+                         "building", *l->building ? l->building : NULL,
+                         "close_price", price_json(l->close_price),
+                         "close_date", l->close_day >= 0 ? close_date : NULL,
+                         "days_on_market", count_json(l->days_on_market),
+                         "original_list_price", price_json(l->original_price), "doc", doc);
 }
 
 int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
@@ -94,12 +127,14 @@ int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
                 "INSERT INTO listings (tenant_id, " LISTING_COLUMNS ", doc)"
                 " SELECT $1, r.listing_key, r.status, r.active, r.price, r.beds, r.baths,"
                 "  r.sqft, r.type, r.city, r.postal_code, r.latitude, r.longitude,"
-                "  r.features, r.stories, r.hoa_fee, r.building, r.doc"
+                "  r.features, r.stories, r.hoa_fee, r.building, r.close_price, r.close_date,"
+                "  r.days_on_market, r.original_list_price, r.doc"
                 " FROM jsonb_to_recordset($2::jsonb) AS r(listing_key text, status text,"
                 "  active boolean, price bigint, beds int, baths int, sqft int, type text,"
                 "  city text, postal_code text, latitude double precision,"
                 "  longitude double precision, features int, stories int, hoa_fee int,"
-                "  building text, doc jsonb)"
+                "  building text, close_price bigint, close_date date, days_on_market int,"
+                "  original_list_price bigint, doc jsonb)"
                 " ON CONFLICT (tenant_id, listing_key) DO UPDATE SET"
                 "  status = excluded.status, active = excluded.active,"
                 "  price = excluded.price, beds = excluded.beds,"
@@ -109,6 +144,9 @@ int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
                 "  latitude = excluded.latitude, longitude = excluded.longitude,"
                 "  features = excluded.features, stories = excluded.stories,"
                 "  hoa_fee = excluded.hoa_fee, building = excluded.building,"
+                "  close_price = excluded.close_price, close_date = excluded.close_date,"
+                "  days_on_market = excluded.days_on_market,"
+                "  original_list_price = excluded.original_list_price,"
                 "  doc = excluded.doc, updated_at = now()",
                 2, params, &rc);
         if (!res)
@@ -117,7 +155,7 @@ int recall_store_listings_upsert(recall_store_t *store, const char *tenant_id,
         return 0;
 }
 
-/* Calls fn for each row of res (a SELECT LISTING_COLUMNS), then clears
+/* Calls fn for each row of res (a SELECT LISTING_SELECT), then clears
  * res. A non-zero return from fn stops the walk and is returned. */
 static int each_row(PGresult *res, int (*fn)(void *opaque, const recall_listing_t *l),
                     void *opaque)
@@ -146,10 +184,10 @@ int recall_store_listings_each(recall_store_t *store, const char *tenant_id,
                 return RECALL_EINVAL;
         res = recall_store_params(store,
                                   active_only ?
-                                  "SELECT " LISTING_COLUMNS " FROM listings"
+                                  "SELECT " LISTING_SELECT " FROM listings"
                                   " WHERE tenant_id = $1 AND active"
                                   " ORDER BY listing_key" :
-                                  "SELECT " LISTING_COLUMNS " FROM listings"
+                                  "SELECT " LISTING_SELECT " FROM listings"
                                   " WHERE tenant_id = $1 ORDER BY listing_key",
                                   1, params, &rc);
         return res ? each_row(res, fn, opaque) : rc;
@@ -167,7 +205,7 @@ int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
         if (!store || !tenant_id || !keys_json || !fn)
                 return RECALL_EINVAL;
         res = recall_store_params(store,
-                                  "SELECT " LISTING_COLUMNS " FROM listings"
+                                  "SELECT " LISTING_SELECT " FROM listings"
                                   " WHERE tenant_id = $1 AND listing_key IN"
                                   " (SELECT json_array_elements_text($2::json))",
                                   2, params, &rc);
@@ -184,7 +222,7 @@ int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
         if (!store || !tenant_id || !listing_key || !out)
                 return RECALL_EINVAL;
         res = recall_store_params(store,
-                                  "SELECT " LISTING_COLUMNS " FROM listings"
+                                  "SELECT " LISTING_SELECT " FROM listings"
                                   " WHERE tenant_id = $1 AND listing_key = $2",
                                   2, params, &rc);
         if (!res)
@@ -193,6 +231,54 @@ int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
                 listing_of_row(res, 0, out);
         else
                 rc = RECALL_ENOTFOUND;
+        PQclear(res);
+        return rc;
+}
+
+int recall_store_listings_sales(recall_store_t *store, const char *tenant_id,
+                                const char *place, int32_t from_day, int32_t to_day,
+                                double radius_miles,
+                                int (*fn)(void *opaque, const recall_listing_t *l,
+                                          double centre_lat, double centre_lon),
+                                void *opaque)
+{
+        char from[16], to[16], radius[32];
+        const char *params[] = { tenant_id, place, from, to, radius };
+        recall_listing_t l;
+        PGresult *res;
+        int rc = 0;
+
+        if (!store || !tenant_id || !place || !fn || radius_miles < 0)
+                return RECALL_EINVAL;
+        snprintf(from, sizeof(from), "%" PRId32, from_day);
+        snprintf(to, sizeof(to), "%" PRId32, to_day);
+        snprintf(radius, sizeof(radius), "%.6f", radius_miles);
+        /* the box around the place's centre holds the radius; the caller
+         * measures the distance itself */
+        res = recall_store_params(
+                store,
+                "WITH c AS (SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM listings"
+                " WHERE tenant_id = $1 AND (lower(city) = lower($2) OR postal_code = $2))"
+                " SELECT " LISTING_SELECT ", c.lat, c.lon FROM listings, c"
+                " WHERE tenant_id = $1 AND lower(status) = 'closed' AND close_price > 0"
+                "  AND close_date >= DATE '1970-01-01' + $3::int"
+                "  AND close_date <= DATE '1970-01-01' + $4::int"
+                "  AND (lower(city) = lower($2) OR postal_code = $2"
+                "   OR ($5::float8 > 0 AND c.lat IS NOT NULL"
+                "    AND latitude BETWEEN c.lat - $5::float8 / 69.0 AND c.lat + $5::float8 / 69.0"
+                "    AND longitude BETWEEN c.lon - $5::float8 / (69.0 * cos(radians(c.lat)))"
+                "     AND c.lon + $5::float8 / (69.0 * cos(radians(c.lat)))))"
+                " ORDER BY close_date DESC, listing_key",
+                5, params, &rc);
+        if (!res)
+                return rc;
+        for (int i = 0; i < PQntuples(res) && !rc; i++) {
+                int geo = !PQgetisnull(res, i, 20) && !PQgetisnull(res, i, 21);
+
+                listing_of_row(res, i, &l);
+                rc = fn(opaque, &l, geo ? strtod(PQgetvalue(res, i, 20), NULL) : NAN,
+                        geo ? strtod(PQgetvalue(res, i, 21), NULL) : NAN);
+        }
         PQclear(res);
         return rc;
 }

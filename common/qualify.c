@@ -56,6 +56,8 @@ enum {
         F_FINANCING,
         F_MUST_HAVES,
         F_HOME_TO_SELL,
+        F_SQFT, /* beyond the contract: living area, last so the contract's
+                   order stays */
         F_COUNT
 };
 
@@ -87,6 +89,7 @@ static const struct field {
         [F_FINANCING] = {"financing", K_ENUM, financings},
         [F_MUST_HAVES] = {"must_haves", K_MUST_HAVE, NULL},
         [F_HOME_TO_SELL] = {"home_to_sell", K_BOOL, NULL},
+        [F_SQFT] = {"sqft", K_COUNT, NULL},
 };
 
 /* Timestamps must survive recall_time_format_iso8601 and parse back, which
@@ -492,6 +495,11 @@ static int stated(const recall_extraction_t *x, int f, const char *intent, int h
                         return 0;
                 *v = baths_json(x->bathrooms_min);
                 break;
+        case F_SQFT:
+                if (x->sqft <= 0) /* no home has 0 sq ft: unstated */
+                        return 0;
+                *v = json_integer(x->sqft);
+                break;
         case F_PROPERTY_TYPE:
         case F_TIMELINE:
         case F_FINANCING: {
@@ -670,7 +678,8 @@ unsigned recall_qualify_answered(const recall_qualify_t *q)
         bits |= (unsigned)has_value(q, F_FINANCING) << 3;
         bits |= (unsigned)has_value(q, F_LOCATIONS) << 4;
         bits |= (unsigned)(has_value(q, F_PROPERTY_TYPE) || has_value(q, F_BEDROOMS) ||
-                           has_value(q, F_BATHROOMS) || has_value(q, F_MUST_HAVES))
+                           has_value(q, F_BATHROOMS) || has_value(q, F_MUST_HAVES) ||
+                           has_value(q, F_SQFT))
                 << 5;
         bits |= (unsigned)has_value(q, F_HOME_TO_SELL) << 6;
         return bits;
@@ -893,8 +902,12 @@ recall_qualify_t *recall_qualify_from_json(const json_t *doc, char *errstr,
         if (!(cur = recall_qualify_current(q)))
                 goto nomem;
         for (int f = 0; f < F_COUNT; f++) {
-                if (!same_value(f, json_object_get(want, fields[f].name),
-                                json_object_get(cur, fields[f].name))) {
+                const json_t *stored = json_object_get(want, fields[f].name);
+
+                /* a state stored before sqft existed lacks it: unknown */
+                if (!stored && f == F_SQFT)
+                        stored = json_null();
+                if (!same_value(f, stored, json_object_get(cur, fields[f].name))) {
                         recall_error_set(errstr, errstr_size,
                                          "qualification.%s: does not match the facts",
                                          fields[f].name);

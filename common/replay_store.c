@@ -96,7 +96,9 @@ int recall_replay_store_clear(recall_store_t *store, const char *tenant_id, int 
                         " opted_out_at = NULL WHERE tenant_id = $1",
                         tenant_id, &out->contacts)) ||
             (rc = touch(store, "DELETE FROM outbox WHERE tenant_id = $1", tenant_id,
-                        &out->outbox)))
+                        &out->outbox)) ||
+            (rc = touch(store, "DELETE FROM seller_insights WHERE tenant_id = $1", tenant_id,
+                        &out->seller_insights)))
                 return rc;
         if (!learned)
                 return 0;
@@ -213,6 +215,9 @@ static const struct {
         {"outbox",
          "SELECT message_id, seq, topic, key, payload FROM outbox WHERE tenant_id = $1"
          " ORDER BY message_id COLLATE \"C\", seq"},
+        {"seller_insights",
+         "SELECT contact_id, cause_id, status, insights::text, " AT_MS("at")
+         " FROM seller_insights WHERE tenant_id = $1 ORDER BY contact_id COLLATE \"C\""},
         {"contact_profiles",
          "SELECT contact_id, profile::text, style::text FROM contact_profiles"
          " WHERE tenant_id = $1 ORDER BY contact_id COLLATE \"C\""},

@@ -65,6 +65,11 @@ typedef struct recall_extraction {
         const char *financing;     /* cash, pre_approved, needs_approval, NULL */
         unsigned must_haves;       /* RECALL_MUST_* the lead wants */
         int home_to_sell;          /* 1, 0, -1 when unstated */
+        /* Beyond the contract: the living area in square feet ("1,850 sq
+         * ft"): a seller's home's size, or the size a buyer asks for; -1
+         * when unstated. Not in recall_extraction_to_json()'s contract
+         * output. */
+        int sqft;
         /* Beyond the contract, for multi-turn memory: what the message takes
          * back ("forget Fontana", "scratch the pool", "no pool please"). A
          * dropped feature is not in must_haves; a dropped place stays in

@@ -253,7 +253,8 @@ rd_kafka_t *recall_kafka_handle_new(const recall_config_t *cfg,
 
 /* Every topic of the design, NULL-terminated: messages.inbound,
  * respond.request, messages.outbound, prefs.update, prefs.updated,
- * recommend.request, recommend.reply, lead.events, and the .dlq of each
+ * recommend.request, recommend.reply, lead.events, seller.insights, and
+ * the .dlq of each
  * input topic (messages.inbound, respond.request, prefs.update,
  * recommend.request). */
 extern const char *const recall_topics_all[];

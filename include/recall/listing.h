@@ -13,6 +13,10 @@
  * LotSizeSquareFeet >= 2000 for a single-family home), HomeOfficeYN (or
  * "Office" among RoomType), AccessoryDwellingUnitYN, and the non-RESO
  * GoodSchoolsYN (no RESO field rates schools; feeds that know set it).
+ * Sales: ClosePrice, CloseDate (YYYY-MM-DD, or an ISO-8601 time: its date),
+ * DaysOnMarket (or CumulativeDaysOnMarket) and OriginalListPrice, as a feed
+ * gives them for Closed and Pending listings; a Closed listing with a
+ * ClosePrice and CloseDate is a sale, a comparable for recall/cma.h.
  * Booleans may be JSON booleans or "Y"/"N"/"true"/"false"/"1"/"0". */
 #ifndef RECALL_LISTING_H
 #define RECALL_LISTING_H
@@ -59,7 +63,20 @@ typedef struct recall_listing {
         uint32_t features; /* bit RECALL_FEATURE_* */
         char building[128]; /* street address without the unit, lowercase;
                                "" when unknown */
+        int64_t close_price;    /* ClosePrice, whole dollars, -1 unknown */
+        int32_t close_day;      /* CloseDate, days since 1970-01-01, -1 */
+        int days_on_market;     /* DaysOnMarket, -1 when unknown */
+        int64_t original_price; /* OriginalListPrice, -1 when unknown */
 } recall_listing_t;
+
+/* Whether l is a sale usable as a comparable: StandardStatus Closed with a
+ * ClosePrice and a CloseDate. */
+int recall_listing_is_sale(const recall_listing_t *l);
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian); the inverse
+ * writes "YYYY-MM-DD" into buf (at least 11 bytes). */
+int32_t recall_listing_day(int year, int month, int day);
+void recall_listing_day_format(int32_t day, char *buf, size_t size);
 
 /* "pool", "garage", ... (the contract's names); NULL out of range. */
 const char *recall_feature_name(int feature);
@@ -74,7 +91,8 @@ int recall_listing_from_json(const json_t *obj, recall_listing_t *out,
 
 /* The normalised listing as JSON: {listing_key, status, active, price,
  * beds, baths, sqft, type, city, postal_code, latitude, longitude, stories,
- * hoa_fee, features: [names], building}. New reference. */
+ * hoa_fee, features: [names], building, close_price, close_date,
+ * days_on_market, original_list_price} (unknowns null). New reference. */
 json_t *recall_listing_to_json(const recall_listing_t *l);
 
 /* ---- CSV --------------------------------------------------------------- */

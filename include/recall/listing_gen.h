@@ -44,6 +44,39 @@ recall_listing_gen_t *recall_listing_gen_new(uint64_t seed,
 void recall_listing_gen_next(recall_listing_gen_t *g, recall_listing_t *out,
                              json_t **reso);
 
+/* ---- sales with a known true value ------------------------------------ */
+
+/* The hidden truth behind a generated sale, for measuring a comparative
+ * market analysis (recall/cma.h) against it. */
+typedef struct recall_listing_gen_truth {
+        double value_at_close; /* the home's value on its close day */
+        double value_as_of;    /* its value on the as_of day */
+} recall_listing_gen_truth_t;
+
+/* The next listing as a sale (StandardStatus Closed, with ClosePrice,
+ * CloseDate, DaysOnMarket, OriginalListPrice and the final ListPrice) of a
+ * single-family home (80%), condo or townhouse, closed on a day drawn
+ * uniformly from [as_of_day - max_age_days, as_of_day] (days since
+ * 1970-01-01). Its price comes from a value model the listing does not
+ * show:
+ *
+ *   value(t) = ppsf(city) * type factor * (0.65 * sqft + 0.35 * typical sqft)
+ *              * (1 + 0.025 * (beds - sqft / 600))
+ *              * (1 + 0.03 * (baths - sqft / 600 + 0.5))
+ *              * condition * (1 + trend(city) * months from as_of to t)
+ *
+ * (price per square foot falls as homes grow, a bedroom or bath more than
+ * the size implies adds a little, condition is uniform-ish in 0.90..1.10
+ * and unseen, trend(city) is -0.3%..+0.8% a month), and the close price is
+ * the value at close times a negotiation noise in 0.97..1.03; list prices
+ * start above the value and some are cut (OriginalListPrice above
+ * ListPrice, with more days on market). truth, when not NULL, gets the
+ * values. Same contract as recall_listing_gen_next() otherwise (keys
+ * continue its sequence). */
+void recall_listing_gen_sale(recall_listing_gen_t *g, int32_t as_of_day, int max_age_days,
+                             recall_listing_t *out, json_t **reso,
+                             recall_listing_gen_truth_t *truth);
+
 void recall_listing_gen_destroy(recall_listing_gen_t *g);
 
 #endif

@@ -36,6 +36,21 @@ int recall_store_listings_get(recall_store_t *store, const char *tenant_id,
                               int (*fn)(void *opaque, const recall_listing_t *l),
                               void *opaque);
 
+/* Calls fn for each sale of the tenant (StandardStatus Closed with a
+ * ClosePrice) closed on days [from_day, to_day] (days since 1970-01-01) in
+ * place (its City without regard to case, or its PostalCode) or, with
+ * radius_miles > 0, in the box holding the circle of radius_miles around
+ * the place's centre (the mean position of the tenant's listings there, of
+ * any status), most recent first. fn also gets that centre (NAN when
+ * unknown) to measure distances itself. A non-zero return from fn stops
+ * the walk and is returned. */
+int recall_store_listings_sales(recall_store_t *store, const char *tenant_id,
+                                const char *place, int32_t from_day, int32_t to_day,
+                                double radius_miles,
+                                int (*fn)(void *opaque, const recall_listing_t *l,
+                                          double centre_lat, double centre_lon),
+                                void *opaque);
+
 /* The tenant's listing listing_key into out; RECALL_ENOTFOUND when absent. */
 int recall_store_listing_get(recall_store_t *store, const char *tenant_id,
                              const char *listing_key, recall_listing_t *out);

@@ -31,7 +31,8 @@ void recall_qualify_destroy(recall_qualify_t *q);
 recall_qualify_t *recall_qualify_from_json(const json_t *doc, char *errstr,
                                            size_t errstr_size);
 
-/* {"qualification": {every contract field, current values},
+/* {"qualification": {every contract field, current values, then sqft (the
+ *  living area, beyond the contract)},
  *  "facts": [{field, value, message_id, valid_from, valid_until}]} with
  * times as ISO-8601 and valid_until null while current; facts in the order
  * they were opened. New reference. */

@@ -5,7 +5,7 @@
  *
  * Derived state (what a rebuild clears and recomputes) is, per contact:
  * contacts.qualification, temperature, qualified_at, returning_gap_s,
- * opted_out, opted_out_at; the outbox; and, when the learned state is
+ * opted_out, opted_out_at; the outbox; seller_insights; and, when the learned state is
  * rebuilt too, contact_profiles and prefs_events. Everything else is a
  * source and never touched: tenants and their settings, listings, the
  * messages (the conversation log, recall's replies included), the contact
@@ -41,7 +41,7 @@ int recall_replay_store_claim(recall_store_t *store, const char *tenant_id,
 
 /* Rows a clear touched. */
 typedef struct recall_replay_cleared {
-        int64_t contacts, outbox, contact_profiles, prefs_events;
+        int64_t contacts, outbox, seller_insights, contact_profiles, prefs_events;
 } recall_replay_cleared_t;
 
 /* Clears tenant_id's derived state (see above); learned: also its

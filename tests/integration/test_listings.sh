@@ -75,7 +75,7 @@ expect_eq "quoted comma row" "Fontana|12 elm st|1|450000" \
         "$(sql "SELECT city, building, features & 1, price FROM listings WHERE tenant_id = 'alpha' AND listing_key = 'C1'")"
 expect_eq "multi-line row" "Rancho Cucamonga|f|9 \"big\" rd" \
         "$(sql "SELECT city, active, building FROM listings WHERE tenant_id = 'alpha' AND listing_key = 'C3'")"
-expect_eq "show --json" '{"listing_key":"C1","status":"Active","active":true,"price":450000,"beds":3,"baths":null,"sqft":null,"type":null,"city":"Fontana","postal_code":null,"latitude":null,"longitude":null,"stories":null,"hoa_fee":null,"features":["pool"],"building":"12 elm st"}' \
+expect_eq "show --json" '{"listing_key":"C1","status":"Active","active":true,"price":450000,"beds":3,"baths":null,"sqft":null,"type":null,"city":"Fontana","postal_code":null,"latitude":null,"longitude":null,"stories":null,"hoa_fee":null,"features":["pool"],"building":"12 elm st","close_price":null,"close_date":null,"days_on_market":null,"original_list_price":null}' \
         "$("$RECALL" listings show --tenant alpha C1 --json)"
 code=0
 "$RECALL" listings show --tenant alpha C2 >/dev/null 2>"$T_TMP/err" || code=$?

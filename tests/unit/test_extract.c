@@ -416,6 +416,38 @@ static void test_home_to_sell(void **state)
                         fail_msg("'%s': home_to_sell %d", c[i].text, x.home_to_sell);
 }
 
+/* The living area, beyond the contract: a home's size, not a lot's, and
+ * never money or a place. */
+static void test_sqft(void **state)
+{
+        static const struct {
+                const char *text;
+                int want;
+        } c[] = {
+                {"selling my 3bd/2ba in Fontana, about 1,850 sq ft", 1850},
+                {"it's 2100 sqft", 2100},
+                {"2.1k sq. ft. single story", 2100},
+                {"roughly 1600 square feet", 1600},
+                {"1,750 SF house on a 7,200 sq ft lot", 1750},
+                {"a 7,200 sq ft lot", -1},
+                {"600 sq ft garage", -1},
+                {"hoping to get 650k", -1},
+                {"3 bed 2 bath", -1},
+                {"50 sq ft", -1},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+                if (ext(c[i].text)->sqft != c[i].want)
+                        fail_msg("'%s': sqft %d, want %d", c[i].text, x.sqft, c[i].want);
+        /* the size is not a price, a budget or a ZIP code */
+        ext("selling our 1,850 sq ft home in Fontana, hoping for 650k");
+        assert_int_equal(x.sqft, 1850);
+        assert_int_equal(x.price_expectation, 650000);
+        assert_int_equal(x.budget_max, -1);
+        assert_int_equal(x.n_locations, 1);
+}
+
 /* Asserts the locations of text, joined by '|'. */
 static void check_places(const char *text, const char *want)
 {
@@ -599,6 +631,7 @@ int main(void)
                 cmocka_unit_test(test_rooms),           cmocka_unit_test(test_property_type),
                 cmocka_unit_test(test_timeline),        cmocka_unit_test(test_financing),
                 cmocka_unit_test(test_must_haves),      cmocka_unit_test(test_home_to_sell),
+                cmocka_unit_test(test_sqft),
                 cmocka_unit_test(test_locations),       cmocka_unit_test(test_location_takebacks),
                 cmocka_unit_test(test_gazetteer),       cmocka_unit_test(test_json),
                 cmocka_unit_test(test_invalid),

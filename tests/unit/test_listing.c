@@ -320,9 +320,67 @@ static void test_to_json(void **state)
         assert_int_equal(json_array_size(features), 2);
         assert_string_equal(json_string_value(json_array_get(features, 0)), "pool");
         assert_string_equal(json_string_value(json_array_get(features, 1)), "no_hoa");
-        assert_int_equal(json_object_size(j), 16);
+        assert_true(json_is_null(json_object_get(j, "close_price")));
+        assert_true(json_is_null(json_object_get(j, "close_date")));
+        assert_int_equal(json_object_size(j), 20);
         json_decref(j);
         assert_null(recall_listing_to_json(NULL));
+}
+
+/* Sale fields: read, kept unknown when absent, checked when present. */
+static void test_sales(void **state)
+{
+        recall_listing_t l;
+        char day[16];
+
+        (void)state;
+        assert_int_equal(recall_listing_day(1970, 1, 1), 0);
+        assert_int_equal(recall_listing_day(2000, 3, 1), 11017);
+        assert_int_equal(recall_listing_day(2026, 2, 16), 20500);
+        recall_listing_day_format(20500, day, sizeof(day));
+        assert_string_equal(day, "2026-02-16");
+        recall_listing_day_format(11016, day, sizeof(day));
+        assert_string_equal(day, "2000-02-29");
+
+        l = parse_ok("{\"ListingKey\": \"S1\", \"StandardStatus\": \"Closed\","
+                     " \"ListPrice\": 655000, \"ClosePrice\": \"648000\","
+                     " \"CloseDate\": \"2026-02-16\", \"DaysOnMarket\": 21,"
+                     " \"OriginalListPrice\": 675000}");
+        assert_false(l.active);
+        assert_true(recall_listing_is_sale(&l));
+        assert_int_equal(l.close_price, 648000);
+        assert_int_equal(l.close_day, 20500);
+        assert_int_equal(l.days_on_market, 21);
+        assert_int_equal(l.original_price, 675000);
+
+        /* a time is its date; CumulativeDaysOnMarket stands in */
+        l = parse_ok("{\"ListingKey\": \"S2\", \"StandardStatus\": \"Closed\","
+                     " \"ListPrice\": 1, \"ClosePrice\": 2,"
+                     " \"CloseDate\": \"2026-02-16T18:00:00Z\", \"CumulativeDaysOnMarket\": 9}");
+        assert_int_equal(l.close_day, 20500);
+        assert_int_equal(l.days_on_market, 9);
+
+        /* pending, or closed without a price: not a sale */
+        l = parse_ok("{" GOOD ", \"StandardStatus\": \"Pending\", \"CloseDate\": \"2026-02-16\"}");
+        assert_false(recall_listing_is_sale(&l));
+        l = parse_ok("{" GOOD ", \"StandardStatus\": \"Closed\", \"CloseDate\": \"2026-02-16\"}");
+        assert_false(recall_listing_is_sale(&l));
+        l = parse_ok("{" GOOD "}");
+        assert_int_equal(l.close_price, -1);
+        assert_int_equal(l.close_day, -1);
+        assert_int_equal(l.days_on_market, -1);
+        assert_int_equal(l.original_price, -1);
+
+        parse_bad("{" GOOD ", \"CloseDate\": \"2026-02-30\"}",
+                  "CloseDate is not a date (YYYY-MM-DD)");
+        parse_bad("{" GOOD ", \"CloseDate\": \"16/02/2026\"}",
+                  "CloseDate is not a date (YYYY-MM-DD)");
+        parse_bad("{" GOOD ", \"CloseDate\": \"2025-02-29\"}",
+                  "CloseDate is not a date (YYYY-MM-DD)");
+        parse_bad("{" GOOD ", \"ClosePrice\": -1}", "ClosePrice is out of range");
+        parse_bad("{" GOOD ", \"OriginalListPrice\": \"lots\"}",
+                  "OriginalListPrice is not a number");
+        parse_bad("{" GOOD ", \"DaysOnMarket\": -3}", "DaysOnMarket is out of range");
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
@@ -463,7 +521,7 @@ int main(void)
                 cmocka_unit_test(test_features),      cmocka_unit_test(test_feature_names),
                 cmocka_unit_test(test_building),      cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_csv_rows),      cmocka_unit_test(test_csv_header),
-                cmocka_unit_test(test_csv_complete),
+                cmocka_unit_test(test_csv_complete),  cmocka_unit_test(test_sales),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

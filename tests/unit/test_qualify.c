@@ -673,7 +673,7 @@ static void test_json_round_trip(void **state)
                    "\"price_expectation\":650000,\"bedrooms_min\":3,\"bathrooms_min\":3,"
                    "\"property_type\":\"townhouse\",\"locations\":[\"91786\",\"Upland\"],"
                    "\"timeline\":\"within_3_months\",\"financing\":\"needs_approval\","
-                   "\"must_haves\":[\"no_hoa\"],\"home_to_sell\":true}");
+                   "\"must_haves\":[\"no_hoa\"],\"home_to_sell\":true,\"sqft\":null}");
         free(a);
         json_decref(cur);
         recall_qualify_destroy(back);
@@ -686,7 +686,8 @@ static void test_json_round_trip(void **state)
                 a, "{\"qualification\":{\"intent\":null,\"budget_min\":null,\"budget_max\":null,"
                    "\"price_expectation\":null,\"bedrooms_min\":null,\"bathrooms_min\":null,"
                    "\"property_type\":null,\"locations\":[],\"timeline\":null,"
-                   "\"financing\":null,\"must_haves\":[],\"home_to_sell\":null},\"facts\":[]}");
+                   "\"financing\":null,\"must_haves\":[],\"home_to_sell\":null,"
+                   "\"sqft\":null},\"facts\":[]}");
         doc = recall_qualify_to_json(q);
         back = recall_qualify_from_json(doc, errstr, sizeof(errstr));
         assert_non_null(back);
@@ -825,6 +826,54 @@ static void test_from_json_accepts_equivalent_numbers(void **state)
         recall_qualify_destroy(q);
 }
 
+/* The living area (beyond the contract): a scalar fact like the others,
+ * part of question 6, and a state stored before it existed still reads. */
+static void test_sqft(void **state)
+{
+        recall_qualify_t *q = recall_qualify_new(), *back;
+        recall_extraction_t x = none();
+        json_t *doc;
+        char errstr[256];
+
+        (void)state;
+        x.sqft = 1850;
+        assert_int_equal(recall_qualify_apply(q, &x, "m1", T0), 1);
+        assert_field(q, "sqft", "1850");
+        assert_true(recall_qualify_answered(q) & (1u << 5));
+        x.sqft = 1850;
+        assert_int_equal(recall_qualify_apply(q, &x, "m2", T0 + MIN), 0);
+        x.sqft = 1900;
+        assert_int_equal(recall_qualify_apply(q, &x, "m3", T0 + 2 * MIN), 2);
+        assert_field(q, "sqft", "1900");
+        x.sqft = -1;
+        assert_int_equal(recall_qualify_apply(q, &x, "m4", T0 + 3 * MIN), 0);
+        assert_field(q, "sqft", "1900");
+        recall_qualify_destroy(q);
+
+        /* stored before sqft: no "sqft" in its qualification */
+        doc = json_loads("{\"qualification\":{\"intent\":\"sell\",\"budget_min\":null,"
+                         "\"budget_max\":null,\"price_expectation\":null,\"bedrooms_min\":null,"
+                         "\"bathrooms_min\":null,\"property_type\":null,\"locations\":[],"
+                         "\"timeline\":null,\"financing\":null,\"must_haves\":[],"
+                         "\"home_to_sell\":true},\"facts\":["
+                         "{\"field\":\"intent\",\"value\":\"sell\",\"message_id\":\"m1\","
+                         "\"valid_from\":\"2026-11-21T15:00:00.000Z\",\"valid_until\":null},"
+                         "{\"field\":\"home_to_sell\",\"value\":true,\"message_id\":\"m1\","
+                         "\"valid_from\":\"2026-11-21T15:00:00.000Z\",\"valid_until\":null}]}",
+                         0, NULL);
+        assert_non_null(doc);
+        back = recall_qualify_from_json(doc, errstr, sizeof(errstr));
+        if (!back)
+                fail_msg("from_json: %s", errstr);
+        assert_field(back, "sqft", "null");
+        recall_qualify_destroy(back);
+        /* but a stored sqft must agree with the facts */
+        json_object_set_new(json_object_get(doc, "qualification"), "sqft", json_integer(10));
+        assert_null(recall_qualify_from_json(doc, errstr, sizeof(errstr)));
+        assert_string_equal(errstr, "qualification.sqft: does not match the facts");
+        json_decref(doc);
+}
+
 /* ---- conversations ----------------------------------------------------- */
 
 /* Applies x as message n of conversation conv, a minute apart. */
@@ -849,6 +898,9 @@ static void assert_final(const recall_qualify_t *q, const char *want)
         char *got, *a, *b;
 
         assert_non_null(expected);
+        /* the shared files know the contract's fields only */
+        if (!json_object_get(expected, "sqft"))
+                json_object_set_new(expected, "sqft", json_null());
         if (!json_equal(cur, expected)) {
                 got = json_dumps(cur, JSON_COMPACT);
                 fail_msg("final state %s\nwant %s", got, want);
@@ -1158,6 +1210,7 @@ int main(void)
                 cmocka_unit_test(test_json_round_trip),
                 cmocka_unit_test(test_from_json_rejects),
                 cmocka_unit_test(test_from_json_accepts_equivalent_numbers),
+                cmocka_unit_test(test_sqft),
                 cmocka_unit_test(test_conversation_dconv01),
                 cmocka_unit_test(test_conversation_dconv02),
                 cmocka_unit_test(test_conversation_dconv04),

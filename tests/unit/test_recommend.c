@@ -121,6 +121,20 @@ static void test_inventory(void **st)
         put(inv, l);
         assert_int_equal(recall_inventory_size(inv), 1);
         put(inv, l);      /* an inactive unknown listing is fine */
+        /* sold and pending listings are inventory too (comparables), never
+         * recommendable */
+        l = listing("S", "Fontana", 480000, 3, 0);
+        snprintf(l.status, sizeof(l.status), "Closed");
+        l.active = 0;
+        l.close_price = 475000;
+        l.close_day = 20500;
+        put(inv, l);
+        snprintf(l.key, sizeof(l.key), "P");
+        snprintf(l.status, sizeof(l.status), "Pending");
+        l.close_price = -1;
+        put(inv, l);
+        assert_int_equal(recall_inventory_size(inv), 1);
+        l = listing("A", "Fontana", 520000, 3, 0);
         assert_int_equal(recall_inventory_remove(inv, "A"), RECALL_ENOTFOUND);
         assert_int_equal(recall_inventory_remove(inv, "B"), 0);
         assert_int_equal(recall_inventory_size(inv), 0);

@@ -14,7 +14,9 @@
  * A new message from a lead also teaches (learn.c): its qualification state,
  * temperature and returning gap are written to the contact in the same
  * transaction, with the lead.events / prefs.update it causes recorded in the
- * outbox, and published with its respond.request.
+ * outbox, and published with its respond.request. A seller whose home's
+ * facts it changed gets a comparative market analysis (insights.c), stored
+ * and announced on seller.insights the same way.
  *
  * Contact events (ContactCreate/ContactUpdate/ContactDelete) share the
  * topic: an update sets the contact's details unless older than the ones it
@@ -37,6 +39,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "insights.h"
 #include "learn.h"
 #include "recall/envelope.h"
 #include "recall/error.h"
@@ -257,6 +260,37 @@ static int collect_output(void *opaque, const char *topic, const char *key, cons
                        : 0;
 }
 
+/* Inside the transaction, after learning: a seller's market analysis when
+ * the message changed their home's facts, stored and added to the
+ * lesson's outputs (recorded in the outbox with them). */
+static int seller_insights(ingest_t *ing, parsed_t *p)
+{
+        char key[2 * RECALL_ID_MAX + 2], *payload = NULL;
+        int rc;
+
+        rc = insights_update(ing->store, &p->msg, p->res.qualification, p->lesson.state,
+                             p->res.lead_type, &payload);
+        if (rc == RECALL_EINVAL) {
+                /* learn_message() read the same state: not reached in practice */
+                recall_log_error("qualification state of '%s:%s' does not parse: no seller "
+                                 "insights from message '%s'", p->msg.tenant_id,
+                                 p->msg.contact_id, p->msg.message_id);
+                return 0;
+        }
+        if (rc || !payload)
+                return rc;
+        snprintf(key, sizeof(key), "%s:%s", p->msg.tenant_id, p->msg.contact_id);
+        rc = json_array_append_new(p->lesson.outputs,
+                                   json_pack("{s:s, s:s, s:s}", "topic", "seller.insights",
+                                             "key", key, "payload", payload))
+                     ? RECALL_ENOMEM
+                     : 0;
+        free(payload);
+        if (!rc)
+                ing->stats.insights++;
+        return rc;
+}
+
 /* Inside the transaction: what a stored message teaches, recorded with it;
  * or, for a redelivery whose outputs were never published, those outputs. */
 static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
@@ -291,6 +325,8 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
         if (rc)
                 return rc;
         p->learned = 1;
+        if ((rc = seller_insights(ing, p)))
+                return rc;
         if ((rc = recall_store_contact_qualify(ing->store, p->msg.tenant_id, p->msg.contact_id,
                                                p->lesson.state, p->lesson.temperature,
                                                p->lesson.qualified, p->msg.at_ms,

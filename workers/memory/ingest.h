@@ -30,7 +30,9 @@ typedef struct ingest_stats {
                                   effect */
         uint64_t dead_letters; /* rejected: invalid or unknown tenant */
         uint64_t requests;     /* respond.request produced */
-        uint64_t events;       /* lead.events and prefs.update produced */
+        uint64_t events;       /* lead.events, prefs.update and seller.insights
+                                  produced */
+        uint64_t insights;     /* seller market analyses computed */
         uint64_t cache_rebuilds;
         uint64_t cache_errors;
         uint64_t contact_updates; /* contact details applied */

@@ -40,7 +40,7 @@ static void log_stats(const ingest_t *ing, const recall_consumer_t *consumer)
         recall_log_info("stopped: %llu batches, %llu messages, %llu stored, %llu duplicates, "
                         "%llu dead letters, %llu respond.request, %llu events, %llu cache rebuilds, "
                         "%llu cache errors, %llu contact updates (%llu stale), %llu erasures, "
-                        "%llu skipped as erased, %llu echoes",
+                        "%llu skipped as erased, %llu echoes, %llu seller insights",
                         (unsigned long long)c.batches, (unsigned long long)c.messages,
                         (unsigned long long)s.stored, (unsigned long long)s.duplicates,
                         (unsigned long long)s.dead_letters, (unsigned long long)s.requests,
@@ -49,7 +49,8 @@ static void log_stats(const ingest_t *ing, const recall_consumer_t *consumer)
                         (unsigned long long)s.cache_errors,
                         (unsigned long long)s.contact_updates,
                         (unsigned long long)s.contact_stale, (unsigned long long)s.erasures,
-                        (unsigned long long)s.erased_skipped, (unsigned long long)s.echoes);
+                        (unsigned long long)s.erased_skipped, (unsigned long long)s.echoes,
+                        (unsigned long long)s.insights);
 }
 
 int main(int argc, char **argv)

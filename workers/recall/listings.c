@@ -27,6 +27,7 @@
 #include "recall/listing_gen.h"
 #include "recall/listing_store.h"
 #include "recall/store.h"
+#include "recall/time.h"
 
 #define IMPORT_BATCH 1000
 #define PROGRESS_EVERY 10000
@@ -46,12 +47,18 @@ static const char usage_import[] =
         RECALL_CMDLINE_HELP;
 
 static const char usage_generate[] =
-        "usage: recall listings generate --count N [--seed S] [--city NAME]...\n\n"
-        "Prints N synthetic listings as RESO JSON lines (for tests and benchmarks):\n"
-        "the same seed gives the same listings on every machine. Without --city, the\n"
-        "built-in Inland Empire, LA-area and Austin-area places.\n\n"
+        "usage: recall listings generate --count N [--sold M [--as-of DATE]] [--seed S]\n"
+        "                                [--city NAME]...\n\n"
+        "Prints N synthetic listings as RESO JSON lines (for tests and benchmarks),\n"
+        "then M sales (StandardStatus Closed, with ClosePrice, CloseDate, DaysOnMarket\n"
+        "and OriginalListPrice) closed in the 24 months up to DATE, priced from a\n"
+        "hidden value model (recall/listing_gen.h): comparables for sellers' market\n"
+        "analyses. The same seed (and DATE) gives the same listings on every machine.\n"
+        "Without --city, the built-in Inland Empire, LA-area and Austin-area places.\n\n"
         "options:\n"
         "  --count N         how many listings (0-100000000)\n"
+        "  --sold M          how many sales after them (0-100000000, default 0)\n"
+        "  --as-of DATE      the last close date, YYYY-MM-DD (default: today, UTC)\n"
         "  --seed S          the generator's seed (default 1)\n"
         "  --city NAME       a city to place listings in (repeatable)\n"
         "  --help            show this help\n";
@@ -77,7 +84,8 @@ static const char usage_show[] =
 
 static const char usage_all[] =
         "usage: recall listings import --tenant T FILE [options]\n"
-        "       recall listings generate --count N [--seed S] [--city NAME]...\n"
+        "       recall listings generate --count N [--sold M [--as-of DATE]] [--seed S]\n"
+        "                                [--city NAME]...\n"
         "       recall listings list --tenant T [--active] [--json] [options]\n"
         "       recall listings show --tenant T KEY [--json] [options]\n\n"
         "A tenant's property inventory (RESO Data Dictionary fields): import it from\n"
@@ -422,7 +430,20 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
         return errno || *end || *out > max ? -1 : 0;
 }
 
+/* DATE (YYYY-MM-DD) as days since 1970-01-01; -1 when it is not one. */
+static int32_t parse_day(const char *s)
+{
+        recall_listing_t l;
+        json_t *obj = json_pack("{s:s, s:s, s:i, s:s}", "ListingKey", "K", "StandardStatus",
+                                "Closed", "ListPrice", 0, "CloseDate", s);
+        int rc = obj ? recall_listing_from_json(obj, &l, NULL, 0) : -1;
+
+        json_decref(obj);
+        return rc || strlen(s) != 10 ? -1 : l.close_day;
+}
+
 static int listings_generate(const char *prog, unsigned long long count,
+                             unsigned long long sold, int32_t as_of,
                              unsigned long long seed, const char *const *cities,
                              size_t n_cities)
 {
@@ -435,8 +456,11 @@ static int listings_generate(const char *prog, unsigned long long count,
         if (!(g = recall_listing_gen_new(seed, n_cities ? cities : NULL, n_cities,
                                          errstr, sizeof(errstr))))
                 return recall_cmdline_usage_error(prog, "%s", errstr);
-        for (unsigned long long i = 0; i < count && !code; i++) {
-                recall_listing_gen_next(g, &l, &reso);
+        for (unsigned long long i = 0; i < count + sold && !code; i++) {
+                if (i < count)
+                        recall_listing_gen_next(g, &l, &reso);
+                else
+                        recall_listing_gen_sale(g, as_of, 730, &l, &reso, NULL);
                 /* 15 digits print the 6-decimal coordinates as written */
                 if (!reso || json_dumpf(reso, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) ||
                     putchar('\n') == EOF)
@@ -454,7 +478,7 @@ static int listings_generate(const char *prog, unsigned long long count,
 /* ---- arguments ---------------------------------------------------------- */
 
 typedef struct listings_args {
-        const char *action, *tenant, *count, *seed;
+        const char *action, *tenant, *count, *seed, *sold, *as_of;
         const char *file; /* import's FILE, show's KEY */
         const char **cities;
         size_t n_cities;
@@ -467,13 +491,15 @@ static int check_args(const char *prog, const listings_args_t *a)
 
         if (generate) {
                 if (a->tenant || a->active || a->json || a->file)
-                        return recall_cmdline_usage_error(prog, "generate takes only --count, --seed and --city");
+                        return recall_cmdline_usage_error(prog, "generate takes only --count, --sold, --as-of, --seed and --city");
                 if (!a->count)
                         return recall_cmdline_usage_error(prog, "generate needs --count N");
+                if (a->as_of && !a->sold)
+                        return recall_cmdline_usage_error(prog, "--as-of goes with --sold M");
                 return 0;
         }
-        if (a->count || a->seed || a->n_cities)
-                return recall_cmdline_usage_error(prog, "--count, --seed and --city are for generate");
+        if (a->count || a->seed || a->n_cities || a->sold || a->as_of)
+                return recall_cmdline_usage_error(prog, "--count, --sold, --as-of, --seed and --city are for generate");
         if (!a->tenant)
                 return recall_cmdline_usage_error(prog, "%s needs --tenant T", a->action);
         if (recall_envelope_check_id(a->tenant))
@@ -499,7 +525,8 @@ int recall_cli_listings(int argc, char **argv)
 {
         recall_cmdline_t cl = { .prog = "recall listings" };
         listings_args_t a = { 0 };
-        unsigned long long count = 0, seed = 1;
+        unsigned long long count = 0, seed = 1, sold = 0;
+        int32_t as_of = (int32_t)(recall_time_now_ms() / 86400000LL);
         recall_config_t *cfg = NULL;
         recall_store_t *store = NULL;
         const char *usage = usage_all, *city;
@@ -534,6 +561,8 @@ int recall_cli_listings(int argc, char **argv)
                 if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--tenant", &a.tenant);
                 if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--count", &a.count);
                 if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--seed", &a.seed);
+                if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--sold", &a.sold);
+                if (!r) r = recall_cmdline_value(&cl, argc, argv, &i, "--as-of", &a.as_of);
                 if (!r && (r = recall_cmdline_value(&cl, argc, argv, &i, "--city", &city)) > 0)
                         a.cities[a.n_cities++] = city;
                 if (r < 0)
@@ -570,7 +599,17 @@ int recall_cli_listings(int argc, char **argv)
                         code = recall_cmdline_usage_error(cl.prog, "--seed needs a whole number, not '%s'", a.seed);
                         goto out;
                 }
-                code = listings_generate(cl.prog, count, seed, a.cities, a.n_cities);
+                if (a.sold && parse_ull(a.sold, MAX_COUNT, &sold)) {
+                        code = recall_cmdline_usage_error(cl.prog, "--sold needs a whole number from 0 to %lld, not '%s'",
+                                                          MAX_COUNT, a.sold);
+                        goto out;
+                }
+                if (a.as_of && (as_of = parse_day(a.as_of)) < 0) {
+                        code = recall_cmdline_usage_error(cl.prog, "--as-of needs a date YYYY-MM-DD, not '%s'",
+                                                          a.as_of);
+                        goto out;
+                }
+                code = listings_generate(cl.prog, count, sold, as_of, seed, a.cities, a.n_cities);
                 goto out;
         }
         if (!(cfg = recall_cmdline_load_config(&cl, &code)))

@@ -1,8 +1,10 @@
 /* offline.c: the deterministic responder.
  *
- * A reply is up to four parts, each optional but the ask: a greeting (the
+ * A reply is up to five parts, each optional but the ask: a greeting (the
  * first time, or a welcome back), an acknowledgement of what the latest
- * lead message taught, the ask (the next qualifying question, or the
+ * lead message taught, for a seller whose home that message described the
+ * market analysis's sentence (recall/cma.h: the comparables' range, or
+ * that there are not enough of them, never an invented figure), the ask (the next qualifying question, or the
  * hand-over line when all are answered), and a signature on channels other
  * than SMS. The tone picks the wording of each part; nothing else varies,
  * and nothing but the memory and the voice goes in, so the same input gives
@@ -21,6 +23,7 @@
 
 #include "offline.h"
 #include "prompt.h"
+#include "recall/cma.h"
 #include "recall/qualify.h"
 
 #define SMS_MAX 320   /* replies stay under this many bytes */
@@ -349,20 +352,20 @@ static void ask(const prompt_input_t *in, const recall_qualify_t *q, enum tone t
 }
 
 /* Joins the parts with spaces, the signature on its own line. */
-static char *compose(const char *greeting, const char *ack, const char *question,
-                     const char *emoji, const char *signature)
+static char *compose(const char *greeting, const char *ack, const char *market,
+                     const char *question, const char *emoji, const char *signature)
 {
-        const char *parts[] = {greeting, ack, question};
+        const char *parts[] = {greeting, ack, market, question};
         size_t len = 0;
         char *s;
 
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < 4; i++)
                 len += strlen(parts[i]) + 1;
         len += strlen(emoji) + strlen(signature) + 8;
         if (!(s = malloc(len)))
                 return NULL;
         s[0] = '\0';
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < 4; i++) {
                 if (*parts[i])
                         cat(s, len, "%s%s", *s ? " " : "", parts[i]);
         }
@@ -374,7 +377,7 @@ static char *compose(const char *greeting, const char *ack, const char *question
 
 char *offline_reply(const prompt_input_t *in)
 {
-        char greeting[PART_MAX], ack[PART_MAX], question[PART_MAX];
+        char greeting[PART_MAX], ack[PART_MAX], market[PART_MAX], question[PART_MAX];
         const prompt_voice_t *v;
         recall_qualify_t *q;
         const char *emoji = "", *signature = "";
@@ -400,23 +403,32 @@ char *offline_reply(const prompt_input_t *in)
         if (acknowledge(in->mem, q, tone, ack, sizeof(ack)))
                 goto out;
         ask(in, q, tone, question, sizeof(question));
+        market[0] = '\0';
+        if (in->insights && in->insights_new)
+                recall_cma_sentence(in->insights, market, sizeof(market));
         if (v && v->emoji)
                 emoji = recall_qualify_next_question(q, in->mem->lead_type).number
                                 ? " \xf0\x9f\x99\x82"  /* slightly smiling face */
                                 : " \xf0\x9f\x8f\xa1"; /* house with garden */
         if (!sms && v && v->agent_name)
                 signature = v->agent_name;
-        if (!(reply = compose(greeting, ack, question, emoji, signature)) || !sms)
+        if (!(reply = compose(greeting, ack, market, question, emoji, signature)) || !sms)
                 goto out;
-        /* SMS: drop the acknowledgement, then the greeting, until it fits */
+        /* SMS: drop the acknowledgement, then the greeting, then the market
+         * sentence, until it fits */
         if (strlen(reply) >= SMS_MAX) {
                 free(reply);
-                if (!(reply = compose(greeting, "", question, emoji, signature)))
+                if (!(reply = compose(greeting, "", market, question, emoji, signature)))
                         goto out;
         }
         if (strlen(reply) >= SMS_MAX) {
                 free(reply);
-                reply = compose("", "", question, emoji, signature);
+                if (!(reply = compose("", "", market, question, emoji, signature)))
+                        goto out;
+        }
+        if (strlen(reply) >= SMS_MAX) {
+                free(reply);
+                reply = compose("", "", "", question, emoji, signature);
         }
 out:
         recall_qualify_destroy(q);

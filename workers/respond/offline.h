@@ -4,7 +4,9 @@
  * It answers from the memory alone: a greeting by first name the first time
  * (or a welcome back for a returning lead), a short acknowledgement of what
  * the latest lead message taught (the facts whose message_id is that
- * message: "Got it: 3 bedrooms in Fontana, around $650k."), then the next
+ * message: "Got it: 3 bedrooms in Fontana, around $650k."), for a seller
+ * the market analysis computed for that message ("Homes like yours in
+ * Fontana sold for $640k-$690k in the last 6 months ..."), then the next
  * qualifying question in plain words, or, when all seven are answered, the
  * hand-over line (an agent will reach out with listings). Same memory, same
  * voice: same text, byte for byte. SMS replies stay under 320 characters. */

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "prompt.h"
+#include "recall/cma.h"
 #include "recall/qualify.h"
 #include "recall/time.h"
 
@@ -327,6 +328,8 @@ static void profile_facts(struct buf *b, const recall_qualify_t *q)
                         buf_add(b, "- bathrooms: at least %g\n", json_number_value(v));
                 } else if (!strcmp(key, "home_to_sell")) {
                         buf_add(b, "- home to sell: %s\n", json_is_true(v) ? "yes" : "no");
+                } else if (!strcmp(key, "sqft")) {
+                        buf_add(b, "- living area: %lld sq ft\n", (long long)json_integer_value(v));
                 } else if (json_is_array(v)) {
                         buf_add(b, "- %s:", !strcmp(key, "must_haves") ? "must-haves" : key);
                         json_array_foreach(v, i, x)
@@ -401,7 +404,7 @@ static json_t *profile_block(const prompt_input_t *in, const recall_qualify_t *q
         recall_question_t next = recall_qualify_next_question(q, mem->lead_type);
         unsigned bits = recall_qualify_answered(q);
         struct buf b = {0};
-        char day[32], gap[32];
+        char day[32], gap[32], line[1024];
         int answered = 0;
 
         for (; bits; bits >>= 1)
@@ -425,6 +428,9 @@ static json_t *profile_block(const prompt_input_t *in, const recall_qualify_t *q
                 buf_add(&b, "Learned from their activity on listings: %s\n", in->preferences);
         if (in->style && *in->style)
                 buf_add(&b, "Communication style: %s\n", in->style);
+        if (in->insights && *recall_cma_prompt_line(in->insights, line, sizeof(line)))
+                buf_add(&b, "Market analysis of the seller's home (from the agency's recent "
+                            "sales): %s\n", line);
         if (!is_channel(in->channel, "SMS") && short_texter(mem))
                 buf_add(&b, "Style: this lead writes short messages; reply in " SHORT_STYLE
                             ".\n");

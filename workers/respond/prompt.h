@@ -5,8 +5,10 @@
  * with the voice and the channel rules, marked cache_control ephemeral, the
  * same for every contact of the tenant; (2) the contact's profile: name,
  * lead type, the qualification facts with their values, temperature, the
- * next question to ask, learned preferences and style when present, the
- * returning-lead note with the gap, and the rolling summary of what fell
+ * next question to ask, learned preferences and style when present, a
+ * seller's market analysis (the comparables' range, or that there are not
+ * enough of them and no figure may be quoted), the returning-lead note with
+ * the gap, and the rolling summary of what fell
  * out of the window. Then the last turns of the conversation as
  * user/assistant messages (consecutive turns of one side merged, starting
  * with a user turn, ending with the lead's message to answer).
@@ -50,6 +52,10 @@ typedef struct prompt_input {
         const char *preferences;     /* learned preferences in a line
                                         (prompt_preferences_line), or NULL */
         const char *style;           /* recall_style_summary(), or NULL */
+        const json_t *insights;      /* a seller's market analysis
+                                        (recall/cma.h's JSON form), or NULL */
+        int insights_new;            /* it was computed for the message
+                                        answered: the offline reply tells it */
 } prompt_input_t;
 
 /* One line of what recall-learn learned from the contact's interactions

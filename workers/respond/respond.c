@@ -32,6 +32,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/memory_read.h"
+#include "recall/insights_store.h"
 #include "recall/profile_store.h"
 #include "recall/style.h"
 #include "recall/time.h"
@@ -90,6 +91,8 @@ typedef struct request {
         char variant[72];
         char preferences[256]; /* learned, for the prompt */
         char style[256];
+        json_t *insights;    /* seller insights (recall/cma.h), or NULL */
+        int insights_new;    /* computed for the message answered */
         const char *system_prompt; /* the tenant's or the variant's */
         recall_memory_t *mem;
         char *body;          /* the Messages API request */
@@ -254,6 +257,7 @@ static void request_free(request_t *rq)
         free(rq->topic);
         json_decref(rq->doc);
         recall_memory_destroy(rq->mem);
+        json_decref(rq->insights);
         free(rq->body);
         free(rq->out);
         free(rq);
@@ -638,6 +642,7 @@ static int answer_offline(respond_t *r, request_t *rq)
                 .mem = rq->mem, .system_prompt = rq->system_prompt,
                 .voice = &rq->conf->voice, .channel = rq->channel,
                 .now_ms = recall_time_now_ms(), .temperature = -1,
+                .insights = rq->insights, .insights_new = rq->insights_new,
         };
         reply_t rep = {.source = "offline"};
         char *text;
@@ -854,13 +859,21 @@ static int reject(respond_t *r, request_t *rq, const rd_kafka_message_t *rkm,
         return 0;
 }
 
-/* What recall-learn learned of the contact, as prompt lines. Best effort:
- * a reply goes out without them rather than not at all. */
+/* What recall-learn learned of the contact, as prompt lines, and the
+ * market analysis of a seller's home. Best effort: a reply goes out
+ * without them rather than not at all. */
 static void learned(respond_t *r, request_t *rq)
 {
-        char *profile = NULL, *style = NULL;
+        char *profile = NULL, *style = NULL, *insights = NULL, cause[RECALL_ID_MAX + 1];
         recall_style_t st;
         json_t *doc;
+
+        if (!recall_insights_store_get(r->store, rq->tenant_id, rq->contact_id, &insights,
+                                       cause, sizeof(cause)) && insights) {
+                rq->insights = json_loads(insights, 0, NULL);
+                rq->insights_new = rq->cause_id && !strcmp(cause, rq->cause_id);
+                free(insights);
+        }
 
         if (recall_store_profile_get(r->store, rq->tenant_id, rq->contact_id, &profile, &style))
                 return;
@@ -985,6 +998,7 @@ int respond_take(respond_t *r, const rd_kafka_message_t *rkm)
                 .temperature = c->t.claude_temperature, .user_id = uid,
                 .channel = rq->channel, .now_ms = recall_time_now_ms(),
                 .preferences = rq->preferences, .style = rq->style,
+                .insights = rq->insights, .insights_new = rq->insights_new,
         };
         if (!(body = prompt_build(&in))) {
                 /* a memory whose state does not parse: answer from it offline
