@@ -560,7 +560,7 @@ const char *recall_cma_sentence(const json_t *insights, char *buf, size_t size)
 {
         const char *status = json_string_value(json_object_get(insights, "status"));
         const json_t *est = json_object_get(insights, "estimate");
-        char lo[16], hi[16], place[96];
+        char lo[32], hi[32], place[96];
         int months;
 
         if (!buf || !size)
@@ -599,7 +599,7 @@ const char *recall_cma_prompt_line(const json_t *insights, char *buf, size_t siz
         const char *status = json_string_value(json_object_get(insights, "status"));
         const json_t *market = json_object_get(insights, "market");
         const json_t *exp = json_object_get(insights, "expectation");
-        char sentence[320], price[16], more[320] = "";
+        char sentence[320], price[32], more[320] = "";
         size_t len;
 
         if (!buf || !size)
