@@ -96,7 +96,9 @@ int recall_replay_store_clear(recall_store_t *store, const char *tenant_id, int 
                         " opted_out_at = NULL WHERE tenant_id = $1",
                         tenant_id, &out->contacts)) ||
             (rc = touch(store, "DELETE FROM outbox WHERE tenant_id = $1", tenant_id,
-                        &out->outbox)))
+                        &out->outbox)) ||
+            (rc = touch(store, "DELETE FROM objection_history WHERE tenant_id = $1", tenant_id,
+                        &out->objection_history)))
                 return rc;
         if (!learned)
                 return 0;
@@ -213,6 +215,10 @@ static const struct {
         {"outbox",
          "SELECT message_id, seq, topic, key, payload FROM outbox WHERE tenant_id = $1"
          " ORDER BY message_id COLLATE \"C\", seq"},
+        {"objection_history",
+         "SELECT message_id, kind, contact_id, text, span_start, span_end, " AT_MS("at")
+         " FROM objection_history WHERE tenant_id = $1"
+         " ORDER BY message_id COLLATE \"C\", kind COLLATE \"C\""},
         {"contact_profiles",
          "SELECT contact_id, profile::text, style::text FROM contact_profiles"
          " WHERE tenant_id = $1 ORDER BY contact_id COLLATE \"C\""},

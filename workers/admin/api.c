@@ -626,13 +626,14 @@ static void post_erase(api_t *api, const api_request_t *req, api_answer_t *ans)
                 store_failed(api, ans, api->store, rc);
                 return;
         }
-        counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages",
+        counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages",
                            (json_int_t)removed.messages, "contacts", (json_int_t)removed.contacts,
                            "outbox", (json_int_t)removed.outbox, "contact_profiles",
                            (json_int_t)removed.contact_profiles, "prefs_events",
                            (json_int_t)removed.prefs_events, "recommendations",
                            (json_int_t)removed.recommendations, "recommend_replies",
-                           (json_int_t)removed.recommend_replies);
+                           (json_int_t)removed.recommend_replies, "objection_history",
+                           (json_int_t)removed.objection_history);
         if ((rc = audit(api, req->who, r->tenant_id, "contact.erase", r->contact_id, counts)) ||
             (rc = recall_store_commit(api->store))) {
                 json_decref(counts);

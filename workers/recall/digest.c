@@ -33,6 +33,7 @@ static const char usage[] =
         "    message_type, body, conversation_id, at, source, variant,\n"
         "    crm_message_id, latency_ms, model, token counts\n"
         "  outbox (message_id, seq): topic, key, payload\n"
+        "  objection_history (message_id, kind): contact_id, text, span, at\n"
         "  contact_profiles (contact_id): profile, style\n"
         "  prefs_events (event_id): contact_id, kind, at\n"
         "  erasures (contact_id): erased_at, requested_by, cause_id\n"

@@ -123,6 +123,7 @@ static const struct {
         {"prefs_events", offsetof(recall_store_erased_t, prefs_events)},
         {"recommendations", offsetof(recall_store_erased_t, recommendations)},
         {"recommend_replies", offsetof(recall_store_erased_t, recommend_replies)},
+        {"objection_history", offsetof(recall_store_erased_t, objection_history)},
 };
 #define N_ERASED_TABLES (sizeof(erased_tables) / sizeof(erased_tables[0]))
 
