@@ -14,6 +14,7 @@
 #include "recall/error.h"
 #include "recall/memory_read.h"
 #include "recall/insights_store.h"
+#include "recall/objection_store.h"
 #include "recall/profile_store.h"
 #include "recall/time.h"
 #include "store_int.h"
@@ -69,6 +70,18 @@ static int add_insights(recall_store_t *store, json_t *root, const char *tenant,
         if (!rc && json_object_set_new(root, "seller_insights", doc_or_null(insights)))
                 rc = RECALL_ENOMEM;
         free(insights);
+        return rc;
+}
+
+/* objection_history: what the lead objected to, oldest first. */
+static int add_objections(recall_store_t *store, json_t *root, const char *tenant,
+                          const char *contact)
+{
+        json_t *history;
+        int rc = recall_objection_store_history(store, tenant, contact, &history);
+
+        if (!rc && json_object_set_new(root, "objection_history", history))
+                rc = RECALL_ENOMEM;
         return rc;
 }
 
@@ -197,7 +210,8 @@ static int add_store_parts(recall_store_t *store, json_t *root, const char *tena
         int rc, erased = 0;
 
         if ((rc = add_learned(store, root, tenant, contact)) ||
-            (rc = add_insights(store, root, tenant, contact)))
+            (rc = add_insights(store, root, tenant, contact)) ||
+            (rc = add_objections(store, root, tenant, contact)))
                 return rc;
         if ((flags & RECALL_CONTACT_VIEW_ERASURE) &&
             (rc = add_erasure(store, root, tenant, contact, &erased)))

@@ -98,7 +98,9 @@ int recall_replay_store_clear(recall_store_t *store, const char *tenant_id, int 
             (rc = touch(store, "DELETE FROM outbox WHERE tenant_id = $1", tenant_id,
                         &out->outbox)) ||
             (rc = touch(store, "DELETE FROM seller_insights WHERE tenant_id = $1", tenant_id,
-                        &out->seller_insights)))
+                        &out->seller_insights)) ||
+            (rc = touch(store, "DELETE FROM objection_history WHERE tenant_id = $1", tenant_id,
+                        &out->objection_history)))
                 return rc;
         if (!learned)
                 return 0;
@@ -218,6 +220,10 @@ static const struct {
         {"seller_insights",
          "SELECT contact_id, cause_id, status, insights::text, " AT_MS("at")
          " FROM seller_insights WHERE tenant_id = $1 ORDER BY contact_id COLLATE \"C\""},
+        {"objection_history",
+         "SELECT message_id, kind, contact_id, text, span_start, span_end, " AT_MS("at")
+         " FROM objection_history WHERE tenant_id = $1"
+         " ORDER BY message_id COLLATE \"C\", kind COLLATE \"C\""},
         {"contact_profiles",
          "SELECT contact_id, profile::text, style::text FROM contact_profiles"
          " WHERE tenant_id = $1 ORDER BY contact_id COLLATE \"C\""},

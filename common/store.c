@@ -309,18 +309,20 @@ static const struct {
                 "), r AS (" ERASE_FROM("recommendations")
                 "), rr AS (" ERASE_FROM("recommend_replies")
                 "), si AS (" ERASE_FROM("seller_insights")
+                "), oh AS (" ERASE_FROM("objection_history")
                 "), n AS ("
                 " SELECT (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM c) AS c,"
                 "  (SELECT count(*) FROM o) AS o, (SELECT count(*) FROM p) AS p,"
                 "  (SELECT count(*) FROM e) AS e, (SELECT count(*) FROM r) AS r,"
-                "  (SELECT count(*) FROM rr) AS rr, (SELECT count(*) FROM si) AS si"
+                "  (SELECT count(*) FROM rr) AS rr, (SELECT count(*) FROM si) AS si,"
+                "  (SELECT count(*) FROM oh) AS oh"
                 "), t AS ("
                 " INSERT INTO erasures AS x (tenant_id, contact_id, erased_at, requested_by,"
                 "  cause_id, removed)"
                 " SELECT $1, $2, " FROM_MS("$3") ", $4, $5, jsonb_build_object("
                 "  'messages', n.m, 'contacts', n.c, 'outbox', n.o, 'contact_profiles', n.p,"
                 "  'prefs_events', n.e, 'recommendations', n.r, 'recommend_replies', n.rr,"
-                "  'seller_insights', n.si)"
+                "  'seller_insights', n.si, 'objection_history', n.oh)"
                 " FROM n, g WHERE g.go"
                 " ON CONFLICT (tenant_id, contact_id) DO UPDATE SET"
                 "  erased_at = excluded.erased_at, requested_by = excluded.requested_by,"
@@ -330,7 +332,7 @@ static const struct {
                 " RETURNING " AT_MS("erased_at") " AS ms"
                 ") SELECT g.go, coalesce((SELECT ms FROM t), (SELECT " AT_MS("erased_at")
                 "  FROM erasures WHERE tenant_id = $1 AND contact_id = $2)),"
-                " n.m, n.c, n.o, n.p, n.e, n.r, n.rr, n.si FROM g, n"},
+                " n.m, n.c, n.o, n.p, n.e, n.r, n.rr, n.si, n.oh FROM g, n"},
         [ST_ERASURES] = {"recall_erasures",
                 "SELECT contact_id, " AT_MS("erased_at") " FROM erasures WHERE tenant_id = $1"
                 " AND contact_id IN (SELECT json_array_elements_text($2::json))"},
@@ -1514,6 +1516,7 @@ int recall_store_contact_erase(recall_store_t *store, const char *tenant_id,
                 out->recommendations = get_int64(res, 0, 7);
                 out->recommend_replies = get_int64(res, 0, 8);
                 out->seller_insights = get_int64(res, 0, 9);
+                out->objection_history = get_int64(res, 0, 10);
                 PQclear(res);
         }
         return tenant_txn_end(store, own, rc);

@@ -4,9 +4,10 @@
  *
  * The base object is recall_memory_to_json()'s (the memory as the workers
  * read it: Redis blob, else rebuilt from PostgreSQL) plus preferences and
- * style (recall-learn's profile, or null) and seller_insights (the latest
- * comparative market analysis of a seller's home, recall/cma.h, or null). Flags add what only the admin
- * side shows. */
+ * style (recall-learn's profile, or null), seller_insights (the latest
+ * comparative market analysis of a seller's home, recall/cma.h, or null)
+ * and objection_history ([{kind, text, message_id, at}], oldest first, from
+ * PostgreSQL). Flags add what only the admin side shows. */
 #ifndef RECALL_CONTACT_VIEW_H
 #define RECALL_CONTACT_VIEW_H
 

@@ -5,8 +5,9 @@
  *
  * Derived state (what a rebuild clears and recomputes) is, per contact:
  * contacts.qualification, temperature, qualified_at, returning_gap_s,
- * opted_out, opted_out_at; the outbox; seller_insights; and, when the learned state is
- * rebuilt too, contact_profiles and prefs_events. Everything else is a
+ * opted_out, opted_out_at; the outbox; seller_insights; objection_history;
+ * and, when the learned state is rebuilt too, contact_profiles and
+ * prefs_events. Everything else is a
  * source and never touched: tenants and their settings, listings, the
  * messages (the conversation log, recall's replies included), the contact
  * rows' details (name, phone, email, details_at, conversation, lead type,
@@ -41,7 +42,8 @@ int recall_replay_store_claim(recall_store_t *store, const char *tenant_id,
 
 /* Rows a clear touched. */
 typedef struct recall_replay_cleared {
-        int64_t contacts, outbox, seller_insights, contact_profiles, prefs_events;
+        int64_t contacts, outbox, seller_insights, objection_history, contact_profiles,
+                prefs_events;
 } recall_replay_cleared_t;
 
 /* Clears tenant_id's derived state (see above); learned: also its
@@ -92,6 +94,8 @@ int recall_replay_store_page(recall_store_t *store, const char *tenant_id,
  *     direction, message_type, body, conversation_id, at, source, variant,
  *     crm_message_id, latency_ms, model, the four token counts
  *   outbox (message_id, seq): seq, topic, key, payload
+ *   objection_history (message_id, kind): contact_id, text, span_start,
+ *     span_end, at
  *   contact_profiles (contact_id): profile, style
  *   prefs_events (event_id): contact_id, kind, at
  *   erasures (contact_id): erased_at, requested_by, cause_id

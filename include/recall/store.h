@@ -303,13 +303,15 @@ typedef struct recall_store_erased {
                         must not erase the memory begun since) */
         int64_t erased_at_ms; /* the tombstone's erased_at after the call */
         int64_t messages, contacts, outbox, contact_profiles, prefs_events,
-                recommendations, recommend_replies, seller_insights;
+                recommendations, recommend_replies, seller_insights,
+                objection_history;
 } recall_store_erased_t;
 
 /* Erases a contact (right to be forgotten): deletes every row about it from
  * every tenant table holding per-contact data (messages, their outbox,
  * contacts, contact_profiles, prefs_events, recommendations,
- * recommend_replies, seller_insights) and records the tombstone in erasures (erased_at
+ * recommend_replies, seller_insights, objection_history) and records the tombstone in
+ * erasures (erased_at
  * moves forward only; removed accumulates the counts), all in one
  * transaction: the caller's (tenant set) or, when none is open, one of its
  * own. Afterwards a message, contact event or preference event of the

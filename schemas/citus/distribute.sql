@@ -49,6 +49,8 @@ SELECT create_distributed_table('recommend_replies', 'tenant_id', colocate_with 
  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'recommend_replies'::regclass);
 SELECT create_distributed_table('seller_insights', 'tenant_id', colocate_with => 'contacts')
  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'seller_insights'::regclass);
+SELECT create_distributed_table('objection_history', 'tenant_id', colocate_with => 'contacts')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'objection_history'::regclass);
 SELECT create_distributed_table('erasures', 'tenant_id', colocate_with => 'contacts')
  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'erasures'::regclass);
 SELECT create_distributed_table('audit_log', 'tenant_id', colocate_with => 'contacts')

@@ -3,9 +3,9 @@
 # A stream with corrections ("budget 400k" then "actually 500k"),
 # duplicate deliveries, out-of-order redeliveries, two tenants, a STOP, an
 # erased contact (ContactDelete, then older history redelivered and a newer
-# message) and prefs.update events (listing interactions, a redelivered one)
-# is processed live by recall-memory and recall-learn; `recall memory
-# digest` is taken. Then: a plain replay (digest unchanged), `--rebuild
+# message), prefs.update events (listing interactions, a redelivered one)
+# and a lead's objections (objection_history, an assist event) is processed
+# live by recall-memory and recall-learn; `recall memory digest` is taken. Then: a plain replay (digest unchanged), `--rebuild
 # --from-beginning` from Kafka, `--rebuild --source store` from
 # PostgreSQL's log (same digest each time), `--rebuild --tenant` on one
 # tenant with both tenants' derived state damaged first (that tenant comes
@@ -60,7 +60,8 @@ msg acme c2 b1 2026-11-01T11:00:00Z "Looking to sell my condo in Dallas for 350k
 msg beta d1 e1 2026-11-02T08:00:00Z "Hello, I want to rent a 2 bed apartment, budget 2k a month"
 msg beta d1 e2 2026-11-02T08:10:00Z "STOP"
 msg beta d2 f1 2026-11-02T09:00:00Z "We are cash buyers looking in Miami, around 900k"
-wait_for 60 "the first messages" 'test "$(stored acme a3)$(stored acme b1)$(stored beta e2)$(stored beta f1)" = 1111'
+msg beta d2 f2 2026-11-02T09:05:00Z "Prices are crazy high there though, let me talk to my wife first"
+wait_for 60 "the first messages" 'test "$(stored acme a3)$(stored acme b1)$(stored beta e2)$(stored beta f2)" = 1111'
 # the erasure of c2, then its older history redelivered and a newer message
 jq -cn '{type:"ContactDelete", locationId:"acme", contactId:"c2", eventId:"del-1",
          dateAdded:"2026-11-01T12:00:00Z"}' | produce messages.inbound acme:c2
@@ -74,6 +75,8 @@ prefs beta d2 p3 view "$key2" 2026-11-02T09:30:00Z
 prefs acme c2 p4 save "$key1" 2026-11-01T11:30:00Z # dated before the erasure: skipped
 wait_for 60 "everything applied" 'test "$(stored acme b2)$(applied acme p2)$(applied beta p3)$(applied acme st-b2)" = 1111'
 sleep 2 # the last batches' stragglers (duplicates) settle
+expect_eq "objections of f2" "consult_partner price_too_high" \
+        "$(sql "SELECT string_agg(kind, ' ' ORDER BY kind) FROM objection_history WHERE message_id = 'f2'")"
 expect_eq "c2's erased history skipped" 1 "$(sql "SELECT count(*) FROM messages WHERE tenant_id = 'acme' AND contact_id = 'c2'")"
 expect_eq "live budget after the correction" 500000 \
         "$("$RECALL" memory get --tenant acme --contact c1 --json | jq .qualification.budget_max)"

@@ -1,6 +1,9 @@
 /* test_schemas.c: every topic schema in schemas/topics is well-formed, its
- * example carries the required fields, and the messages.inbound example is
- * accepted by the validator the memory worker uses, as JSON and as msgpack. */
+ * example carries the required fields (and so do the examples of its
+ * sections, such as messages.inbound's contact events and lead.events'
+ * assist), the messages.inbound example is accepted by the validator the
+ * memory worker uses, as JSON and as msgpack, and the assist example speaks
+ * the codes and talking points of common/objection.c and common/assist.c. */
 #include <dirent.h>
 #include <jansson.h>
 #include <setjmp.h>
@@ -12,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "recall/assist.h"
 #include "recall/envelope.h"
+#include "recall/objection.h"
 
 static json_t *load_schema(const char *name)
 {
@@ -27,12 +32,40 @@ static json_t *load_schema(const char *name)
         return root;
 }
 
+/* Each example of a section ({required, examples}) has the section's
+ * required fields. Returns how many examples were checked. */
+static int check_sections(const char *name, json_t *root)
+{
+        const char *key;
+        json_t *sec, *ex, *field;
+        size_t i, j;
+        int n = 0;
+
+        json_object_foreach(root, key, sec) {
+                json_t *req = json_object_get(sec, "required");
+                json_t *exs = json_object_get(sec, "examples");
+
+                if (!json_is_object(sec) || !req)
+                        continue;
+                assert_true(json_is_array(exs) && json_array_size(exs) > 0);
+                json_array_foreach(exs, i, ex) {
+                        json_array_foreach(req, j, field) {
+                                if (!json_object_get(ex, json_string_value(field)))
+                                        fail_msg("%s: %s example %zu lacks required '%s'", name,
+                                                 key, i, json_string_value(field));
+                        }
+                        n++;
+                }
+        }
+        return n;
+}
+
 static void test_examples_have_required_fields(void **state)
 {
         char dir[1024];
         struct dirent *de;
         DIR *d;
-        int seen = 0;
+        int seen = 0, sections = 0;
 
         (void)state;
         assert_non_null(getenv("RECALL_SOURCE_DIR"));
@@ -55,11 +88,13 @@ static void test_examples_have_required_fields(void **state)
                                 fail_msg("%s: example lacks required '%s'", de->d_name,
                                          json_string_value(field));
                 }
+                sections += check_sections(de->d_name, root);
                 json_decref(root);
                 seen++;
         }
         closedir(d);
         assert_true(seen >= 8);
+        assert_true(sections >= 3);
 }
 
 static void check_inbound(const char *payload, size_t len, const char *content_type)
@@ -95,11 +130,39 @@ static void test_inbound_example_is_accepted(void **state)
         json_decref(schema);
 }
 
+static void test_assist_example(void **state)
+{
+        json_t *schema = load_schema("lead.events.json");
+        json_t *ex = json_array_get(json_object_get(json_object_get(schema, "assist"), "examples"), 0);
+        json_t *obj = json_object_get(ex, "objection"), *tp = json_object_get(obj, "talking_points");
+        const char *code = json_string_value(json_object_get(json_object_get(ex,
+                                                                             "next_best_action"),
+                                                             "code"));
+        const char *const *want;
+        int kind, known = 0;
+        size_t n;
+
+        (void)state;
+        assert_string_equal(json_string_value(json_object_get(ex, "type")), "assist");
+        kind = recall_objection_from_code(json_string_value(json_object_get(obj, "kind")));
+        assert_true(kind >= 0);
+        want = recall_objection_talking_points((recall_objection_kind_t)kind, &n);
+        assert_int_equal(json_array_size(tp), n);
+        for (size_t i = 0; i < n; i++)
+                assert_string_equal(json_string_value(json_array_get(tp, i)), want[i]);
+        for (int a = 0; a < RECALL_ASSIST_ACTION_COUNT; a++)
+                known |= code && !strcmp(code, recall_assist_action_code((recall_assist_action_t)a));
+        assert_true(known);
+        assert_true(json_is_string(json_object_get(ex, "brief")));
+        json_decref(schema);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_examples_have_required_fields),
                 cmocka_unit_test(test_inbound_example_is_accepted),
+                cmocka_unit_test(test_assist_example),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

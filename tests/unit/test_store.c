@@ -628,10 +628,11 @@ static int note_erasure(void *opaque, const char *contact_id, int64_t erased_at_
 }
 
 /* Rows about contact of tenant 'er' in every per-contact table, as
- * "messages,contacts,outbox,profiles,prefs,recommendations,replies,insights". */
+ * "messages,contacts,outbox,profiles,prefs,recommendations,replies,insights,
+ * objections". */
 static char *er_rows(PGconn *conn, const char *contact)
 {
-        char sql[1024];
+        char sql[2048];
 
         snprintf(sql, sizeof(sql),
                  "SELECT concat_ws(',',"
@@ -642,7 +643,8 @@ static char *er_rows(PGconn *conn, const char *contact)
                  " (SELECT count(*) FROM prefs_events WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
                  " (SELECT count(*) FROM recommendations WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
                  " (SELECT count(*) FROM recommend_replies WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
-                 " (SELECT count(*) FROM seller_insights WHERE tenant_id = 'er' AND contact_id = '%1$s'))",
+                 " (SELECT count(*) FROM seller_insights WHERE tenant_id = 'er' AND contact_id = '%1$s'),"
+                 " (SELECT count(*) FROM objection_history WHERE tenant_id = 'er' AND contact_id = '%1$s'))",
                  contact);
         return sql_text(conn, sql);
 }
@@ -673,7 +675,7 @@ static void test_contact_erase(void **state)
         assert_int_equal(insert_one(store, &m, &res), 0);
         conn = PQconnectdb(pg.admin_dsn);
         for (int i = 1; i <= 2; i++) {
-                char sql[1024];
+                char sql[2048];
 
                 snprintf(sql, sizeof(sql),
                          "INSERT INTO outbox VALUES ('er', 'c%1$d-1', 0, 't', 'k', 'p');"
@@ -685,11 +687,13 @@ static void test_contact_erase(void **state)
                          "INSERT INTO recommend_replies (tenant_id, request_id, contact_id, payload)"
                          " VALUES ('er', 'rq%1$d', 'c%1$d', '{}');"
                          "INSERT INTO seller_insights VALUES ('er', 'c%1$d', 'c%1$d-1', 'ok', '{}',"
-                         " now())", i);
+                         " now());"
+                         "INSERT INTO objection_history VALUES ('er', 'c%1$d-1', 'has_agent', 'c%1$d',"
+                         " 'we have an agent', 0, 16, now())", i);
                 assert_int_equal(pg_cluster_exec(pg.admin_dsn, sql), 0);
         }
         rows = er_rows(conn, "c1");
-        assert_string_equal(rows, "2,1,1,1,1,2,1,1");
+        assert_string_equal(rows, "2,1,1,1,1,2,1,1,1");
         free(rows);
 
         /* in a transaction of its own, as recall_app */
@@ -705,11 +709,12 @@ static void test_contact_erase(void **state)
         assert_int_equal(out.recommendations, 2);
         assert_int_equal(out.recommend_replies, 1);
         assert_int_equal(out.seller_insights, 1);
+        assert_int_equal(out.objection_history, 1);
         rows = er_rows(conn, "c1");
-        assert_string_equal(rows, "0,0,0,0,0,0,0,0");
+        assert_string_equal(rows, "0,0,0,0,0,0,0,0,0");
         free(rows);
         rows = er_rows(conn, "c2");
-        assert_string_equal(rows, "1,1,1,1,1,2,1,1");
+        assert_string_equal(rows, "1,1,1,1,1,2,1,1,1");
         free(rows);
         expect_text(conn, "SELECT requested_by || '|' || cause_id || '|' ||"
                           " (extract(epoch FROM erased_at) * 1000)::bigint || '|' ||"
@@ -728,7 +733,7 @@ static void test_contact_erase(void **state)
         assert_int_equal(update_one(store, &ev, &outcome), 0);
         assert_int_equal(outcome, RECALL_STORE_CONTACT_ERASED);
         rows = er_rows(conn, "c1");
-        assert_string_equal(rows, "0,0,0,0,0,0,0,0");
+        assert_string_equal(rows, "0,0,0,0,0,0,0,0,0");
         free(rows);
         m = message("er", "c1", "c1-4", 5001);
         assert_int_equal(insert_one(store, &m, &res), 0);
@@ -744,7 +749,7 @@ static void test_contact_erase(void **state)
         assert_int_equal(out.erased_at_ms, 5000);
         assert_int_equal(out.messages, 0);
         rows = er_rows(conn, "c1");
-        assert_string_equal(rows, "1,1,0,0,0,0,0,0");
+        assert_string_equal(rows, "1,1,0,0,0,0,0,0,0");
         free(rows);
 
         /* a later one, inside the caller's transaction: forward, counts add up */
@@ -763,7 +768,7 @@ static void test_contact_erase(void **state)
                           " FROM erasures WHERE tenant_id = 'er' AND contact_id = 'c1'",
                     "cli|op-1|7000|3|2");
         rows = er_rows(conn, "c1");
-        assert_string_equal(rows, "0,0,0,0,0,0,0,0");
+        assert_string_equal(rows, "0,0,0,0,0,0,0,0,0");
         free(rows);
 
         assert_int_equal(recall_store_begin(store), 0);

@@ -282,6 +282,91 @@ static void test_directives(void **state)
         recall_extractor_destroy(ex);
 }
 
+/* The agent's assist event: an objection is spotted and, once its history
+ * is read back, announced with the lead's words, talking points, the next
+ * best action and a brief from memory; a lead turning hot gets one too;
+ * nothing is due for a plain message or an opted-out lead. */
+static void test_assist(void **state)
+{
+        const int64_t t0 = 1795273200000LL;
+        recall_extractor_t *ex = recall_extractor_new(NULL, 0);
+        recall_objection_detector_t *od = recall_objection_detector_new(NULL, 0);
+        recall_assist_t *as = recall_assist_new(NULL, 0);
+        recall_store_insert_t before = {.inserted = 1, .prev_at_ms = -1};
+        json_t *history, *ev, *obj;
+        recall_inbound_t msg;
+        learn_result_t r;
+        char summary[256];
+
+        (void)state;
+        assert_non_null(od);
+        assert_non_null(as);
+        msg = lead_message("m1", "we want to buy around 500k but honestly rates are too high", t0);
+        assert_int_equal(learn_message(ex, NULL, 86400, "b", &msg, &before, &r), 0);
+        assert_int_equal(learn_spot(od, as, &msg, &r), 0);
+        assert_int_equal(r.n_objections, 1);
+        assert_int_equal(r.objections[0].kind, RECALL_OBJECTION_RATES_TOO_HIGH);
+        assert_true(r.assist_due);
+        history = json_pack("[{s:s, s:s, s:s, s:s}]", "kind", "rates_too_high", "text",
+                            "rates are too high", "message_id", "m1", "at",
+                            "2026-11-21T15:00:00.000Z");
+        assert_int_equal(learn_assist(&msg, "b", "Ana", history, &r), 0);
+        outputs_summary(r.outputs, summary, sizeof(summary));
+        assert_string_equal(summary, "lead.events:temperature_changed prefs.update lead.events:assist");
+        ev = json_loads(json_string_value(json_object_get(json_array_get(r.outputs, 2), "payload")),
+                        0, NULL);
+        assert_string_equal(json_string_value(json_object_get(ev, "event_id")), "le-m1-assist");
+        assert_string_equal(json_string_value(json_object_get(ev, "cause_id")), "m1");
+        assert_string_equal(json_string_value(json_object_get(ev, "variant")), "b");
+        assert_string_equal(json_string_value(json_object_get(ev, "at")), "2026-11-21T15:00:00.000Z");
+        obj = json_object_get(ev, "objection");
+        assert_string_equal(json_string_value(json_object_get(obj, "text")), "rates are too high");
+        assert_true(json_array_size(json_object_get(obj, "talking_points")) >= 2);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(ev,
+                            "next_best_action"), "code")), "handle_objection");
+        assert_non_null(strstr(json_string_value(json_object_get(ev, "brief")),
+                               "Ana wants to buy. Budget up to $500,000."));
+        json_decref(ev);
+        learn_result_release(&r);
+
+        /* turning hot with no objection: an assist that says call now */
+        msg = lead_message("m2", "pre-approved for 450k, 3 beds please", t0 + 1000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        assert_int_equal(r.turned_hot, 1);
+        assert_int_equal(learn_spot(od, as, &msg, &r), 0);
+        assert_int_equal(r.n_objections, 0);
+        assert_true(r.assist_due);
+        assert_int_equal(learn_assist(&msg, NULL, NULL, history, &r), 0);
+        ev = json_loads(json_string_value(json_object_get(json_array_get(r.outputs,
+                        json_array_size(r.outputs) - 1), "payload")), 0, NULL);
+        assert_string_equal(json_string_value(json_object_get(ev, "type")), "assist");
+        assert_true(json_is_null(json_object_get(ev, "objection")));
+        assert_string_equal(json_string_value(json_object_get(json_object_get(ev,
+                            "next_best_action"), "code")), "call_now");
+        json_decref(ev);
+        learn_result_release(&r);
+
+        /* nothing to assist with; and an opted-out lead gets no assist */
+        msg = lead_message("m3", "ok thanks", t0 + 2000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        assert_int_equal(learn_spot(od, as, &msg, &r), 0);
+        assert_false(r.assist_due);
+        learn_result_release(&r);
+        before.opted_out = 1;
+        msg = lead_message("m4", "just looking, can we see it Saturday?", t0 + 3000);
+        assert_int_equal(learn_message(ex, NULL, 86400, NULL, &msg, &before, &r), 0);
+        assert_int_equal(learn_spot(od, as, &msg, &r), 0);
+        assert_int_equal(r.n_objections, 1);
+        assert_int_equal(r.wants_showing, 1);
+        assert_false(r.assist_due);
+        learn_result_release(&r);
+
+        json_decref(history);
+        recall_assist_destroy(as);
+        recall_objection_detector_destroy(od);
+        recall_extractor_destroy(ex);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -290,6 +375,7 @@ int main(void)
                 cmocka_unit_test(test_contact_event_poison),
                 cmocka_unit_test(test_learn),
                 cmocka_unit_test(test_directives),
+                cmocka_unit_test(test_assist),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -633,7 +633,8 @@ static void post_erase(api_t *api, const api_request_t *req, api_answer_t *ans)
                            (json_int_t)removed.prefs_events, "recommendations",
                            (json_int_t)removed.recommendations, "recommend_replies",
                            (json_int_t)removed.recommend_replies, "seller_insights",
-                           (json_int_t)removed.seller_insights);
+                           (json_int_t)removed.seller_insights, "objection_history",
+                           (json_int_t)removed.objection_history);
         if ((rc = audit(api, req->who, r->tenant_id, "contact.erase", r->contact_id, counts)) ||
             (rc = recall_store_commit(api->store))) {
                 json_decref(counts);

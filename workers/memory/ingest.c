@@ -16,7 +16,10 @@
  * transaction, with the lead.events / prefs.update it causes recorded in the
  * outbox, and published with its respond.request. A seller whose home's
  * facts it changed gets a comparative market analysis (insights.c), stored
- * and announced on seller.insights the same way.
+ * and announced on seller.insights the same way. The objections it raises
+ * go to objection_history in that transaction too, and when the agent
+ * should step in (an objection, a showing request, the lead turning hot)
+ * the assist event, written from the history read back, joins the outbox.
  *
  * Contact events (ContactCreate/ContactUpdate/ContactDelete) share the
  * topic: an update sets the contact's details unless older than the ones it
@@ -45,6 +48,7 @@
 #include "recall/error.h"
 #include "recall/log.h"
 #include "recall/memory_read.h"
+#include "recall/objection_store.h"
 #include "recall/replay_store.h"
 #include "recall/time.h"
 #include "recall/variant.h"
@@ -65,6 +69,8 @@ struct ingest {
         recall_cache_t *cache;
         recall_producer_t *producer;
         recall_extractor_t *ex;
+        recall_objection_detector_t *od;
+        recall_assist_t *as;
         size_t max_bytes;
         size_t body_max;
         tenant_slot_t tenants[TENANT_SLOTS];
@@ -112,9 +118,11 @@ ingest_t *ingest_new(const recall_config_t *cfg, recall_store_t *store,
 
         if (!ing)
                 return NULL;
-        if (!(ing->ex = recall_extractor_new(errstr, sizeof(errstr)))) {
+        if (!(ing->ex = recall_extractor_new(errstr, sizeof(errstr))) ||
+            !(ing->od = recall_objection_detector_new(errstr, sizeof(errstr))) ||
+            !(ing->as = recall_assist_new(errstr, sizeof(errstr)))) {
                 recall_log_error("%s", errstr);
-                free(ing);
+                ingest_destroy(ing);
                 return NULL;
         }
         ing->store = store;
@@ -134,6 +142,8 @@ void ingest_destroy(ingest_t *ing)
                 recall_store_responder_release(&ing->tenants[i].resp);
         }
         recall_extractor_destroy(ing->ex);
+        recall_objection_detector_destroy(ing->od);
+        recall_assist_destroy(ing->as);
         free(ing);
 }
 
@@ -291,6 +301,47 @@ static int seller_insights(ingest_t *ing, parsed_t *p)
         return rc;
 }
 
+/* Inside the transaction, after learning: the message's objections
+ * recorded, and the assist event added to its outputs when one is due. */
+static int assist_stored(ingest_t *ing, parsed_t *p, const char *variant)
+{
+        learn_result_t *r = &p->lesson;
+        const recall_objection_match_t *o;
+        json_t *history = NULL;
+        char *name = NULL, *text;
+        int rc;
+
+        if ((rc = learn_spot(ing->od, ing->as, &p->msg, r)))
+                return rc;
+        for (size_t i = 0; i < r->n_objections; i++) {
+                o = &r->objections[i];
+                if (!(text = strndup(p->msg.body + o->start, o->end - o->start)))
+                        return RECALL_ENOMEM;
+                rc = recall_objection_store_add(ing->store, p->msg.tenant_id, p->msg.contact_id,
+                                                p->msg.message_id, recall_objection_code(o->kind),
+                                                text, o->start, o->end, p->msg.at_ms);
+                free(text);
+                if (rc)
+                        return rc;
+        }
+        if (!r->assist_due)
+                return 0;
+        /* the message's own name, else the one the contact had then: a
+         * replay meets the contact with its final details */
+        if ((rc = recall_objection_store_history(ing->store, p->msg.tenant_id, p->msg.contact_id,
+                                                 &history)) ||
+            (!p->msg.contact_name &&
+             (rc = recall_objection_store_name_at(ing->store, p->msg.tenant_id,
+                                                  p->msg.contact_id, p->msg.at_ms, &name))))
+                goto out;
+        rc = learn_assist(&p->msg, variant, p->msg.contact_name ? p->msg.contact_name : name,
+                          history, r);
+out:
+        free(name);
+        json_decref(history);
+        return rc;
+}
+
 /* Inside the transaction: what a stored message teaches, recorded with it;
  * or, for a redelivery whose outputs were never published, those outputs. */
 static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
@@ -333,7 +384,8 @@ static int learn_stored(ingest_t *ing, parsed_t *p, const tenant_slot_t *slot)
                                                p->lesson.returning_gap_s)) ||
             (p->lesson.opt_changed &&
              (rc = recall_store_contact_opt(ing->store, p->msg.tenant_id, p->msg.contact_id,
-                                            p->lesson.opted_out, p->msg.at_ms))))
+                                            p->lesson.opted_out, p->msg.at_ms))) ||
+            (rc = assist_stored(ing, p, variant ? variant->name : NULL)))
                 return rc;
         json_array_foreach(p->lesson.outputs, k, out) {
                 rc = recall_store_outbox_add(

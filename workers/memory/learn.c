@@ -180,6 +180,7 @@ int learn_message(recall_extractor_t *ex, const recall_gazetteer_t *gaz, int ses
         if ((rc = recall_qualify_apply(q, &x, msg->message_id, msg->at_ms)) < 0)
                 goto out;
         out->temperature = recall_qualify_temperature(q);
+        out->turned_hot = !strcmp(out->temperature, "hot") && strcmp(old_temp, "hot");
         out->qualified = recall_qualify_answered(q) == ALL_SEVEN;
         if (before->prev_at_ms >= 0 && msg->at_ms - before->prev_at_ms > (int64_t)session_gap_s * 1000)
                 out->returning_gap_s = (msg->at_ms - before->prev_at_ms) / 1000;
@@ -196,6 +197,55 @@ out:
         json_decref(doc);
         recall_qualify_destroy(q);
         recall_extraction_release(&x);
+        return rc;
+}
+
+int learn_spot(recall_objection_detector_t *od, recall_assist_t *as,
+               const recall_inbound_t *msg, learn_result_t *out)
+{
+        size_t len = strlen(msg->body);
+        int rc;
+
+        if ((rc = recall_objection_detect(od, msg->body, len, out->objections,
+                                          RECALL_OBJECTION_COUNT, &out->n_objections)))
+                return rc;
+        out->wants_showing = recall_assist_wants_showing(as, msg->body, len);
+        out->assist_due = !out->opted_out &&
+                          (out->n_objections || out->wants_showing || out->turned_hot);
+        return 0;
+}
+
+int learn_assist(const recall_inbound_t *msg, const char *variant, const char *name,
+                 const json_t *history, learn_result_t *out)
+{
+        char key[2 * RECALL_ID_MAX + 2], at[32];
+        recall_assist_lead_t lead = {0};
+        json_t *state, *ev;
+        int rc;
+
+        if (!(state = json_loads(out->state, 0, NULL)))
+                return RECALL_EINVAL;
+        lead.name = name;
+        lead.lead_type = msg->lead_type;
+        lead.qualification = json_object_get(state, "qualification");
+        lead.temperature = out->temperature;
+        lead.last_message = msg->body;
+        lead.objections = history;
+        lead.objection = out->n_objections ? &out->objections[0] : NULL;
+        lead.wants_showing = out->wants_showing;
+        snprintf(key, sizeof(key), "%s:%s", msg->tenant_id, msg->contact_id);
+        recall_time_format_iso8601(msg->at_ms, at, sizeof(at));
+        if (!(ev = lead_event(msg, "assist", at, variant))) {
+                json_decref(state);
+                return RECALL_ENOMEM;
+        }
+        if ((rc = recall_assist_fill(ev, &lead))) {
+                json_decref(ev);
+                json_decref(state);
+                return rc;
+        }
+        rc = add_output(out->outputs, "lead.events", key, ev); /* consumes ev */
+        json_decref(state);
         return rc;
 }
 

@@ -34,6 +34,7 @@ static const char usage[] =
         "    crm_message_id, latency_ms, model, token counts\n"
         "  outbox (message_id, seq): topic, key, payload\n"
         "  seller_insights (contact_id): cause_id, status, insights, at\n"
+        "  objection_history (message_id, kind): contact_id, text, span, at\n"
         "  contact_profiles (contact_id): profile, style\n"
         "  prefs_events (event_id): contact_id, kind, at\n"
         "  erasures (contact_id): erased_at, requested_by, cause_id\n"

@@ -124,6 +124,7 @@ static const struct {
         {"recommendations", offsetof(recall_store_erased_t, recommendations)},
         {"recommend_replies", offsetof(recall_store_erased_t, recommend_replies)},
         {"seller_insights", offsetof(recall_store_erased_t, seller_insights)},
+        {"objection_history", offsetof(recall_store_erased_t, objection_history)},
 };
 #define N_ERASED_TABLES (sizeof(erased_tables) / sizeof(erased_tables[0]))
 

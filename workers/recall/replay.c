@@ -83,6 +83,7 @@ static const char usage[] =
         "                     recompute it: contacts' qualification, temperature,\n"
         "                     qualified_at, returning gap and opt-out, the outbox,\n"
         "                     seller insights (from today's listings),\n"
+        "                     the objection history,\n"
         "                     (kafka) contact_profiles and prefs_events, and the\n"
         "                     Redis blobs; messages, contact details, settings,\n"
         "                     listings and erasure tombstones are sources and stay\n"
@@ -578,9 +579,10 @@ static int clear_scope(recall_store_t *admin, const scope_t *s, int learned)
         if ((rc = recall_store_commit(admin)))
                 return rc;
         fprintf(stderr, "recall replay: cleared %" PRId64 " contacts' derived state, %" PRId64
-                " outbox rows, %" PRId64 " seller insights, %" PRId64 " profiles, %" PRId64
-                " applied events\n",
-                c.contacts, c.outbox, c.seller_insights, c.contact_profiles, c.prefs_events);
+                " outbox rows, %" PRId64 " seller insights, %" PRId64 " objections, %" PRId64
+                " profiles, %" PRId64 " applied events\n",
+                c.contacts, c.outbox, c.seller_insights, c.objection_history, c.contact_profiles,
+                c.prefs_events);
         return 0;
 }
 
