@@ -37,6 +37,10 @@ sql "INSERT INTO tenants (tenant_id, name) SELECT 'bt' || i, 'bench ' || i
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $TENANTS tenants x $CONTACTS contacts"
 log "warm-up: 200 messages"
 "$PACE" --brokers "$RECALL_KAFKA_BROKERS" --count 200 --tenants "$TENANTS" --contacts "$CONTACTS" >/dev/null
+# statistics of the warmed-up tables, as autovacuum would make them within
+# a minute: before any, PostgreSQL plans with default selectivities that
+# pick the wrong index of messages (docs/BENCHMARKS.md, "first minute")
+sql "ANALYZE" >/dev/null
 
 rates=()
 for run in $(seq 1 "$RUNS"); do

@@ -35,6 +35,10 @@ sql "INSERT INTO tenants (tenant_id, name) SELECT 'st' || i, 'scale ' || i
      FROM generate_series(0, 999) i ON CONFLICT DO NOTHING" >/dev/null
 "$RECALL" tenant add len >/dev/null
 "$PACE" --brokers "$RECALL_KAFKA_BROKERS" --count 200 --tenant-prefix st >/dev/null # warm-up
+# statistics of the warmed-up tables, as autovacuum would make them within
+# a minute: before any, PostgreSQL plans with default selectivities that
+# pick the wrong index of messages (docs/BENCHMARKS.md, "first minute")
+sql "ANALYZE" >/dev/null
 
 # point LABEL TENANTS CONTACTS_PER_TENANT
 point() {

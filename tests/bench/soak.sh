@@ -31,6 +31,10 @@ sql "INSERT INTO tenants (tenant_id, name) SELECT 'bt' || i, 'bench ' || i
      FROM generate_series(0, $TENANTS - 1) i ON CONFLICT DO NOTHING" >/dev/null
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $TENANTS tenants x $CONTACTS contacts"
 "$PACE" --brokers "$RECALL_KAFKA_BROKERS" --count 200 --tenants "$TENANTS" --contacts "$CONTACTS" >/dev/null
+# statistics of the warmed-up tables, as autovacuum would make them within
+# a minute: before any, PostgreSQL plans with default selectivities that
+# pick the wrong index of messages (docs/BENCHMARKS.md, "first minute")
+sql "ANALYZE" >/dev/null
 out=$("$PACE" --brokers "$RECALL_KAFKA_BROKERS" --rate 0 --count "$SAT_MESSAGES" \
         --tenants "$TENANTS" --contacts "$CONTACTS" --timeout 600)
 sat=$(sed -n 's/.*replies_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
