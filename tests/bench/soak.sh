@@ -14,7 +14,8 @@
 # third of the samples (median each) and the largest lag of each third.
 #
 #   tests/bench/soak.sh [SOAK_SECONDS=300] [CONTACTS=200]
-#   SAT_MESSAGES=3000, SAMPLE=10, TENANTS=1, SOAK_SHARE=50
+#   SAT_MESSAGES=3000, SAMPLE=10, TENANTS=1, SOAK_SHARE=50,
+#   SOAK_WORKERS (e.g. respond=2: `recall up --workers`)
 # A stack that cannot keep up shows as lag growing from sample to sample;
 # pace then reports what it did not receive within 120 s of its last send
 # (the run still prints every figure).
@@ -30,7 +31,7 @@ TENANTS=${TENANTS:-1}
 set -- # lib.sh takes no arguments
 . "$top/tests/integration/lib.sh"
 PACE="$RECALL_BIN/pace"
-start_stack --only memory,respond
+start_stack --only memory,respond ${SOAK_WORKERS:+--workers "$SOAK_WORKERS"}
 
 sql "INSERT INTO tenants (tenant_id, name) SELECT 'bt' || i, 'bench ' || i
      FROM generate_series(0, $TENANTS - 1) i ON CONFLICT DO NOTHING" >/dev/null
@@ -63,12 +64,13 @@ rss() {
                 [ -n "$kb" ] && echo "$comm $kb"
         done | awk '{k = $1; sub(/^recall-/, "", k); t[k] += $2} END {for (k in t) print k, t[k]}' | sort
 }
-# lag: the sum of the running workers' groups' lag (the groups of workers
-# this stack does not run, recall-learn's say, only grow)
+# lag: "lag_memory=N lag_respond=N", the running workers' groups (the
+# groups of workers this stack does not run, recall-learn's say, only grow)
 lag() {
         "$RECALL_BIN/recall" status --json 2>/dev/null |
-                jq '[.lag[]? | select(.group == "recall-memory" or .group == "recall-respond")
-                     | .lag // 0] | add // 0'
+                jq -r '[.lag[]? | select(.group == "recall-memory" or .group == "recall-respond")]
+                       | "lag_memory=\([.[] | select(.group == "recall-memory") | .lag // 0] | add // 0)"
+                         + " lag_respond=\([.[] | select(.group == "recall-respond") | .lag // 0] | add // 0)"'
 }
 
 "$PACE" --brokers "$RECALL_KAFKA_BROKERS" --rate "$rate" --count "$n" --tenants "$TENANTS" \
@@ -80,7 +82,7 @@ samples=$T_TMP/samples
 : >"$samples"
 while kill -0 "$pace_pid" 2>/dev/null; do
         t=$(($(date +%s) - start))
-        line="t=$t lag=$(lag) $(rss | awk '{printf "%s=%dMB ", $1, $2 / 1024}')"
+        line="t=$t $(lag) $(rss | awk '{printf "%s=%dMB ", $1, $2 / 1024}')"
         echo "$line"
         echo "$line" >>"$samples"
         sleep "$SAMPLE"
@@ -112,8 +114,8 @@ awk '
                 third = int(NR / 3); if (third < 1) third = 1
                 for (k in keys) {
                         if (k == "t") continue
-                        if (k == "lag")
-                                printf "lag max: first third %d, last third %d\n", max(1, third, k), max(NR - third + 1, NR, k)
+                        if (k ~ /^lag_/)
+                                printf "%s max: first third %d, last third %d\n", k, max(1, third, k), max(NR - third + 1, NR, k)
                         else
                                 printf "RSS %s: first third %d MB, last third %d MB (median)\n", k, med(1, third, k), med(NR - third + 1, NR, k)
                 }
