@@ -15,13 +15,14 @@ const char *recall_error_str(int err)
         case RECALL_ETIMEOUT: return "timed out";
         case RECALL_EFATAL: return "fatal error";
         case RECALL_EEXIST: return "already exists";
+        case RECALL_EBUSY: return "locked by another transaction";
         default: return "unknown error";
         }
 }
 
 int recall_error_retriable(int err)
 {
-        return err == RECALL_EIO || err == RECALL_ETIMEOUT;
+        return err == RECALL_EIO || err == RECALL_ETIMEOUT || err == RECALL_EBUSY;
 }
 
 void recall_error_set(char *errstr, size_t errstr_size, const char *fmt, ...)

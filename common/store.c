@@ -68,6 +68,7 @@ extern const struct recall_migration_data {
 
 enum store_stmt {
         ST_SET_TENANT,
+        ST_LOCK_TIMEOUT,
         ST_TENANT_GET,
         ST_TENANT_ADD,
         ST_TENANT_LIST,
@@ -109,6 +110,8 @@ static const struct {
 } store_stmts[ST__COUNT] = {
         [ST_SET_TENANT] = {"recall_set_tenant",
                 "SELECT set_config('recall.tenant_id', $1, true)"},
+        [ST_LOCK_TIMEOUT] = {"recall_lock_timeout",
+                "SELECT set_config('lock_timeout', $1, true)"},
         [ST_TENANT_GET] = {"recall_tenant_get",
                 "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
         [ST_TENANT_ADD] = {"recall_tenant_add",
@@ -398,9 +401,10 @@ static int sqlstate_err(const char *state)
             !strncmp(state, "53", 2) ||      /* insufficient resources */
             !strncmp(state, "58", 2) ||      /* system error */
             !strcmp(state, "40001") ||       /* serialization failure */
-            !strcmp(state, "40P01") ||       /* deadlock */
-            !strcmp(state, "55P03"))         /* lock not available */
+            !strcmp(state, "40P01"))         /* deadlock */
                 return RECALL_EIO;
+        if (!strcmp(state, "55P03"))          /* lock not available */
+                return RECALL_EBUSY;
         if (!strcmp(state, "57014"))          /* statement timeout, cancel */
                 return RECALL_ETIMEOUT;
         if (!strcmp(state, "23505"))
@@ -594,6 +598,24 @@ void recall_store_rollback(recall_store_t *store)
         ts = PQtransactionStatus(store->conn);
         if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
                 PQclear(PQexec(store->conn, "ROLLBACK"));
+}
+
+int recall_store_lock_timeout(recall_store_t *store, int ms)
+{
+        char value[24];
+        const char *params[] = {value};
+        PGresult *res;
+        int rc;
+
+        if (ms < 0) {
+                store_seterr(store, "negative lock timeout");
+                return RECALL_EINVAL;
+        }
+        snprintf(value, sizeof(value), "%dms", ms);
+        if (!(res = store_run(store, ST_LOCK_TIMEOUT, 1, params, &rc)))
+                return rc;
+        PQclear(res);
+        return 0;
 }
 
 int recall_store_set_tenant(recall_store_t *store, const char *tenant_id)

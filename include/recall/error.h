@@ -2,7 +2,7 @@
  *
  * Functions that can fail return int: 0 on success, a negative RECALL_E*
  * code otherwise. The split that matters to a worker loop is retriable
- * (RECALL_EIO, RECALL_ETIMEOUT: try again, the input is fine) versus about
+ * (RECALL_EIO, RECALL_ETIMEOUT, RECALL_EBUSY: try again, the input is fine) versus about
  * the input (RECALL_EINVAL: dead-letter it) versus fatal (stop the process). */
 #ifndef RECALL_ERROR_H
 #define RECALL_ERROR_H
@@ -18,6 +18,8 @@ enum {
         RECALL_ETIMEOUT  = -5, /* retriable */
         RECALL_EFATAL    = -6, /* unrecoverable: the process should stop */
         RECALL_EEXIST    = -7,
+        RECALL_EBUSY     = -8, /* a row another transaction holds (lock
+                                  timeout): retriable, soon */
 };
 
 /* A short static description of err ("retriable i/o error"). */

@@ -60,6 +60,12 @@ void recall_store_rollback(recall_store_t *store);
  * rest of this transaction. */
 int recall_store_set_tenant(recall_store_t *store, const char *tenant_id);
 
+/* SELECT set_config('lock_timeout', ms, true): for the rest of this
+ * transaction a statement that waits longer than ms for a row lock fails
+ * with RECALL_EBUSY (the transaction must then be rolled back). For a
+ * worker that has other work to do than wait on one row. */
+int recall_store_lock_timeout(recall_store_t *store, int ms);
+
 /* The current tenant's settings (call set_tenant first). RECALL_ENOTFOUND
  * when the tenant is not registered. */
 int recall_store_tenant_get(recall_store_t *store, const char *tenant_id,

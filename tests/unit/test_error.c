@@ -15,6 +15,7 @@ static void test_retriable(void **state)
         (void)state;
         assert_true(recall_error_retriable(RECALL_EIO));
         assert_true(recall_error_retriable(RECALL_ETIMEOUT));
+        assert_true(recall_error_retriable(RECALL_EBUSY));
         assert_false(recall_error_retriable(RECALL_OK));
         assert_false(recall_error_retriable(RECALL_EINVAL));
         assert_false(recall_error_retriable(RECALL_ENOMEM));
@@ -26,7 +27,8 @@ static void test_retriable(void **state)
 static void test_strings(void **state)
 {
         const int codes[] = {RECALL_OK, RECALL_EINVAL, RECALL_ENOMEM, RECALL_EIO,
-                             RECALL_ENOTFOUND, RECALL_ETIMEOUT, RECALL_EFATAL, RECALL_EEXIST};
+                             RECALL_ENOTFOUND, RECALL_ETIMEOUT, RECALL_EFATAL, RECALL_EEXIST,
+                             RECALL_EBUSY};
 
         (void)state;
         for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {

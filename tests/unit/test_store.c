@@ -416,6 +416,36 @@ static void test_reconnect(void **state)
         recall_store_destroy(store);
 }
 
+/* A row another transaction holds: with a lock timeout the statement fails
+ * as RECALL_EBUSY instead of waiting, and works once the row is free. */
+static void test_lock_timeout(void **state)
+{
+        recall_store_t *holder, *waiter;
+
+        (void)state;
+        NEED_CLUSTER();
+        holder = pg_cluster_connect(pg.admin_dsn);
+        waiter = pg_cluster_connect(pg.admin_dsn);
+        assert_int_equal(recall_store_tenant_add(holder, "lk", NULL), 0);
+        assert_int_equal(recall_store_begin(holder), 0);
+        assert_int_equal(recall_store_tenant_set_gazetteer(holder, "lk", "Fontana\n"), 0);
+
+        assert_int_equal(recall_store_begin(waiter), 0);
+        assert_int_equal(recall_store_lock_timeout(waiter, 50), 0);
+        assert_int_equal(recall_store_tenant_set_gazetteer(waiter, "lk", "Rialto\n"), RECALL_EBUSY);
+        assert_true(recall_error_retriable(RECALL_EBUSY));
+        recall_store_rollback(waiter);
+        assert_int_equal(recall_store_lock_timeout(waiter, -1), RECALL_EINVAL);
+
+        assert_int_equal(recall_store_commit(holder), 0);
+        assert_int_equal(recall_store_begin(waiter), 0);
+        assert_int_equal(recall_store_lock_timeout(waiter, 50), 0);
+        assert_int_equal(recall_store_tenant_set_gazetteer(waiter, "lk", "Rialto\n"), 0);
+        assert_int_equal(recall_store_commit(waiter), 0);
+        recall_store_destroy(waiter);
+        recall_store_destroy(holder);
+}
+
 static void test_rls(void **state)
 {
         recall_store_t *admin, *app;
@@ -903,6 +933,7 @@ int main(void)
                 cmocka_unit_test(test_insert_errors),
                 cmocka_unit_test(test_memory_load),
                 cmocka_unit_test(test_reconnect),
+                cmocka_unit_test(test_lock_timeout),
                 cmocka_unit_test(test_rls),
                 cmocka_unit_test(test_contact_update),
                 cmocka_unit_test(test_contact_erase),

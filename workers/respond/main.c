@@ -67,13 +67,14 @@ static void log_stats(const respond_t *r, const char *what)
         respond_stats(r, &s);
         recall_log_info("%s: %llu requests, %llu claude, %llu offline (%llu fallbacks, %llu no "
                         "key, %llu breaker open, %llu rate limited), %llu duplicates, %llu "
-                        "republished, %llu resent, %llu opted out, %llu gone, %llu dead letters, %zu in "
+                        "republished, %llu resent, %llu held, %llu opted out, %llu gone, %llu dead letters, %zu in "
                         "flight; tokens in %llu out %llu cache read %llu cache write %llu",
                         what, (unsigned long long)s.requests, (unsigned long long)s.claude,
                         (unsigned long long)s.offline, (unsigned long long)s.fallbacks,
                         (unsigned long long)s.no_key, (unsigned long long)s.breaker_open,
                         (unsigned long long)s.rate_limited, (unsigned long long)s.duplicates,
                         (unsigned long long)s.republished, (unsigned long long)s.resent,
+                        (unsigned long long)s.held,
                         (unsigned long long)s.opted_out,
                         (unsigned long long)s.gone, (unsigned long long)s.dead_letters,
                         respond_inflight(r), (unsigned long long)s.input_tokens,

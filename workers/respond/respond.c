@@ -43,6 +43,8 @@
 #define CHECKPOINT_MAX 256   /* replies per delivery checkpoint */
 #define CHECKPOINT_MS 5      /* longest a delivered reply waits for one */
 #define FLUSH_TIMEOUT_MS 30000
+#define BUSY_LOCK_MS 20      /* longest a reply insert waits for a row lock */
+#define BUSY_RETRY_MS 10     /* a held reply is tried again after this */
 
 /* One load of a tenant's settings: immutable, shared by the requests that
  * took it (refs), freed when the last of them and the tenant let go. */
@@ -70,6 +72,14 @@ typedef struct tenant {
 
 typedef enum { RQ_WAITING, RQ_CLAUDE, RQ_SENT } rq_state_t;
 
+typedef struct reply {
+        const char *body;
+        const char *source;  /* "claude" | "offline" */
+        const char *model;   /* NULL for offline */
+        const recall_claude_result_t *res; /* Claude's answer, or NULL */
+        int64_t latency_ms;  /* -1: unknown (a republished reply) */
+} reply_t;
+
 typedef struct request {
         struct request *next; /* in waiting or sent */
         struct request *prev_c, *next_c; /* in the Claude list */
@@ -84,6 +94,13 @@ typedef struct request {
         char *out;           /* the reply as produced, kept until finished
                                 so that a failed delivery is sent again */
         size_t out_len;
+        /* held: the reply's insert met a row lock; a copy waits for the
+         * next try (in the held list) */
+        struct request *next_h;
+        char *held_body;     /* owned: the reply's text */
+        reply_t held;        /* points into held_body and held_res */
+        recall_claude_result_t held_res;
+        int64_t retry_ms;
         json_t *doc;         /* the request; the ids below point into it */
         const char *tenant_id, *contact_id, *request_id, *cause_id;
         const char *conversation_id, *channel;
@@ -116,6 +133,10 @@ struct respond {
         request_t *waiting;
         request_t *claude_list; /* submitted to Claude */
         request_t *sent, **sent_tail;
+        request_t *held;     /* replies waiting for a locked contact row, in
+                                arrival order (next_h) */
+        request_t **hold_at; /* retry_held(): where hold() puts a reply back */
+        int held_again;      /* hold() put it back there */
         size_t n_sent;
         int64_t first_sent_ms;
         int resend;          /* a flush failed: produce `sent` again first */
@@ -260,6 +281,7 @@ static void request_free(request_t *rq)
         json_decref(rq->insights);
         free(rq->body);
         free(rq->out);
+        free(rq->held_body);
         free(rq);
 }
 
@@ -276,6 +298,10 @@ void respond_destroy(respond_t *r)
         }
         while ((rq = r->sent)) {
                 r->sent = rq->next;
+                request_free(rq);
+        }
+        while ((rq = r->held)) {
+                r->held = rq->next_h;
                 request_free(rq);
         }
         /* the Claude client is destroyed after this, without callbacks */
@@ -492,14 +518,6 @@ out:
 
 /* ---- publishing -------------------------------------------------------- */
 
-typedef struct reply {
-        const char *body;
-        const char *source;  /* "claude" | "offline" */
-        const char *model;   /* NULL for offline */
-        const recall_claude_result_t *res; /* Claude's answer, or NULL */
-        int64_t latency_ms;  /* -1: unknown (a republished reply) */
-} reply_t;
-
 static int publish(respond_t *r, request_t *rq, const reply_t *rep)
 {
         char at[32], key[2 * RECALL_ID_MAX + 2];
@@ -570,8 +588,55 @@ static void cache_reply(respond_t *r, request_t *rq, const char *body, int64_t a
         recall_memory_destroy(mem);
 }
 
+/* 1 when a reply of rq's contact is held: ahead of rq in the held list,
+ * or anywhere when rq is not in it. */
+static int contact_held(const respond_t *r, const request_t *rq)
+{
+        for (const request_t *h = r->held; h && h != rq; h = h->next_h)
+                if (!strcmp(h->tenant_id, rq->tenant_id) && !strcmp(h->contact_id, rq->contact_id))
+                        return 1;
+        return 0;
+}
+
+/* Keeps the reply until its contact's row is free: the row is locked by
+ * another transaction (recall-memory's batch holds each contact row it
+ * wrote until it commits). Waiting for it would stop every other request
+ * behind this one on the worker's one thread. The copy is made once; a
+ * reply tried again goes back to its place, a new one to the end. */
+static int hold(respond_t *r, request_t *rq, const reply_t *rep)
+{
+        request_t **link;
+
+        if (rep != &rq->held) {
+                if (!(rq->held_body = strdup(rep->body)))
+                        return RECALL_ENOMEM;
+                rq->held = *rep;
+                rq->held.body = rq->held_body;
+                if (rep->res) {
+                        rq->held_res = *rep->res;
+                        rq->held_res.text = rq->held_body;
+                        rq->held.res = &rq->held_res;
+                        if (rep->model == rep->res->model)
+                                rq->held.model = rq->held_res.model;
+                }
+        }
+        rq->retry_ms = recall_time_mono_ms() + BUSY_RETRY_MS;
+        if (r->hold_at) {
+                link = r->hold_at;
+                r->held_again = 1;
+        } else {
+                for (link = &r->held; *link; link = &(*link)->next_h)
+                        ;
+                r->stats.held++;
+        }
+        rq->next_h = *link;
+        *link = rq;
+        return 0;
+}
+
 /* Records the reply in the conversation and publishes it, or publishes the
- * reply recorded earlier for this request. */
+ * reply recorded earlier for this request. A reply whose contact row is
+ * locked, or whose contact has an earlier reply held, is held (hold()). */
 static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
 {
         recall_store_reply_t rec = {
@@ -593,9 +658,12 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
                 rec.cache_read_tokens = rep->res->cache_read_input_tokens;
                 rec.cache_write_tokens = rep->res->cache_creation_input_tokens;
         }
+        if (!r->hold_at && contact_held(r, rq))
+                return hold(r, rq, rep); /* after its contact's earlier reply */
         if ((rc = recall_store_begin(r->store)))
                 return rc;
         if ((rc = recall_store_set_tenant(r->store, rq->tenant_id)) ||
+            (rc = recall_store_lock_timeout(r->store, BUSY_LOCK_MS)) ||
             (rc = recall_store_reply_insert(r->store, &rec, &count)) ||
             (!count && (rc = recall_store_reply_get(r->store, rq->tenant_id, rq->reply_id,
                                                      &old, &done)) &&
@@ -603,7 +671,7 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
             (rc = recall_store_commit(r->store)) < 0) {
                 recall_store_rollback(r->store);
                 free(old.body);
-                return rc;
+                return rc == RECALL_EBUSY ? hold(r, rq, rep) : rc;
         }
         if (count) {
                 cache_reply(r, rq, rep->body, rec.at_ms, count);
@@ -1033,14 +1101,46 @@ fail:
 
 /* ---- driving ----------------------------------------------------------- */
 
+/* Tries the held replies whose time has come, each after any earlier held
+ * reply of its contact, so that a contact's replies keep their order. */
+static int retry_held(respond_t *r)
+{
+        int64_t now = recall_time_mono_ms();
+        request_t **link = &r->held, *rq;
+        int rc;
+
+        while ((rq = *link)) {
+                if (rq->retry_ms > now || contact_held(r, rq)) {
+                        link = &rq->next_h;
+                        continue;
+                }
+                *link = rq->next_h; /* unlinked while it is delivered */
+                rq->next_h = NULL;
+                r->hold_at = link;
+                r->held_again = 0;
+                rc = deliver(r, rq, &rq->held);
+                r->hold_at = NULL;
+                if (rc < 0) {
+                        /* not finished: redelivered after the worker stops */
+                        request_free(rq);
+                        return rc;
+                }
+                if (r->held_again)
+                        link = &rq->next_h;
+        }
+        return 0;
+}
+
 int respond_run(respond_t *r, int timeout_ms)
 {
         int rc;
 
-        if ((rc = dispatch_waiting(r)))
+        if ((rc = retry_held(r)) || (rc = dispatch_waiting(r)))
                 return rc;
         if (r->waiting && timeout_ms > 10)
                 timeout_ms = 10; /* rate-limited requests are looked at again soon */
+        if (r->held && timeout_ms > BUSY_RETRY_MS)
+                timeout_ms = BUSY_RETRY_MS;
         if (r->n_sent && timeout_ms > CHECKPOINT_MS)
                 timeout_ms = CHECKPOINT_MS;
         if ((rc = recall_claude_run(r->claude, timeout_ms, on_claude_done, r)) < 0)
@@ -1098,6 +1198,11 @@ void respond_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *part
                         r->inflight--;
                 }
         for (rq = r->claude_list; rq; rq = rq->next_c)
+                if (holds(rq, parts) && !rq->orphan) {
+                        rq->orphan = 1;
+                        r->inflight--;
+                }
+        for (rq = r->held; rq; rq = rq->next_h)
                 if (holds(rq, parts) && !rq->orphan) {
                         rq->orphan = 1;
                         r->inflight--;
