@@ -44,7 +44,8 @@
 #define CHECKPOINT_MS 5      /* longest a delivered reply waits for one */
 #define FLUSH_TIMEOUT_MS 30000
 #define BUSY_LOCK_MS 20      /* longest a reply insert waits for a row lock */
-#define BUSY_RETRY_MS 10     /* a held reply is tried again after this */
+#define BUSY_RETRY_MS 10     /* a reply held on a locked row: next try */
+#define STORE_RETRY_MS 500   /* a reply held on a store or producer failure */
 
 /* One load of a tenant's settings: immutable, shared by the requests that
  * took it (refs), freed when the last of them and the tenant let go. */
@@ -598,12 +599,14 @@ static int contact_held(const respond_t *r, const request_t *rq)
         return 0;
 }
 
-/* Keeps the reply until its contact's row is free: the row is locked by
- * another transaction (recall-memory's batch holds each contact row it
- * wrote until it commits). Waiting for it would stop every other request
- * behind this one on the worker's one thread. The copy is made once; a
- * reply tried again goes back to its place, a new one to the end. */
-static int hold(respond_t *r, request_t *rq, const reply_t *rep)
+/* Keeps the reply to try it again after delay_ms: its contact's row is
+ * locked by another transaction (recall-memory's batch holds each contact
+ * row it wrote until it commits), or the store or the producer failed in a
+ * way worth a retry. Waiting for the row would stop every other request
+ * behind this one on the worker's one thread; dropping the request would
+ * leave its offset unfinished until the worker restarts. The copy is made
+ * once; a reply tried again goes back to its place, a new one to the end. */
+static int hold(respond_t *r, request_t *rq, const reply_t *rep, int delay_ms)
 {
         request_t **link;
 
@@ -620,7 +623,7 @@ static int hold(respond_t *r, request_t *rq, const reply_t *rep)
                                 rq->held.model = rq->held_res.model;
                 }
         }
-        rq->retry_ms = recall_time_mono_ms() + BUSY_RETRY_MS;
+        rq->retry_ms = recall_time_mono_ms() + delay_ms;
         if (r->hold_at) {
                 link = r->hold_at;
                 r->held_again = 1;
@@ -659,7 +662,7 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
                 rec.cache_write_tokens = rep->res->cache_creation_input_tokens;
         }
         if (!r->hold_at && contact_held(r, rq))
-                return hold(r, rq, rep); /* after its contact's earlier reply */
+                return hold(r, rq, rep, BUSY_RETRY_MS); /* after its contact's earlier reply */
         if ((rc = recall_store_begin(r->store)))
                 return rc;
         if ((rc = recall_store_set_tenant(r->store, rq->tenant_id)) ||
@@ -671,7 +674,9 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
             (rc = recall_store_commit(r->store)) < 0) {
                 recall_store_rollback(r->store);
                 free(old.body);
-                return rc == RECALL_EBUSY ? hold(r, rq, rep) : rc;
+                if (rc == RECALL_EBUSY)
+                        return hold(r, rq, rep, BUSY_RETRY_MS);
+                return recall_error_retriable(rc) ? hold(r, rq, rep, STORE_RETRY_MS) : rc;
         }
         if (count) {
                 cache_reply(r, rq, rep->body, rec.at_ms, count);
@@ -691,8 +696,8 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
                 r->stats.republished++;
         }
         free(old.body);
-        if (rc)
-                return rc;
+        if (rc) /* recorded, not published: a retry publishes the record */
+                return recall_error_retriable(rc) ? hold(r, rq, rep, STORE_RETRY_MS) : rc;
         if (!strcmp(rep->source, "claude") && count)
                 r->stats.claude++;
         else if (count)

@@ -45,8 +45,8 @@ typedef struct respond_stats {
         uint64_t duplicates;    /* request already answered */
         uint64_t republished;   /* recorded reply published again */
         uint64_t resent;        /* produced again after a failed delivery */
-        uint64_t held;          /* replies that met a locked contact row and
-                                   were tried again later */
+        uint64_t held;          /* replies tried again later: a locked
+                                   contact row, a store or producer failure */
         uint64_t opted_out;     /* no reply: the contact opted out */
         uint64_t gone;          /* no reply: the contact does not exist */
         uint64_t dead_letters;
