@@ -21,10 +21,12 @@ memory_pids() { pgrep -f "recall-memory --data $RECALL_HOME" || true; }
 ready_workers() { status_json | jq '[.workers[] | select(.prog == "recall-memory" and .ready)] | length'; }
 
 expect_eq "recall-memory processes" 3 "$(memory_pids | wc -l)"
+wait_for 60 "three workers in the group" 'test "$(ready_workers)" = 3'
+# each its own log (checked once they are ready: a worker writes its first
+# line only after it started, later than `recall up` says ready under ASan)
 for i in 1 2 3; do
         [ -s "$RECALL_HOME/log/recall-memory.$i.log" ] || fail "no log/recall-memory.$i.log"
 done
-wait_for 60 "three workers in the group" 'test "$(ready_workers)" = 3'
 "$RECALL" tenant add acme >/dev/null
 
 # the stream: round after round over every contact, so each contact's
