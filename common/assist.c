@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "recall/assist.h"
+#include "pattern_int.h"
 #include "recall/error.h"
 
 #define A "['\\x{2019}]?"
@@ -64,25 +65,6 @@ const char *recall_assist_action_code(recall_assist_action_t a)
         return (int)a >= 0 && a < RECALL_ASSIST_ACTION_COUNT ? action_codes[a] : NULL;
 }
 
-static pcre2_code *compile(const char *pattern, uint32_t opts, char *errstr, size_t errstr_size)
-{
-        PCRE2_UCHAR msg[256];
-        PCRE2_SIZE at;
-        pcre2_code *re;
-        int err;
-
-        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                           opts | PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &err, &at, NULL);
-        if (!re) {
-                pcre2_get_error_message(err, msg, sizeof(msg));
-                recall_error_set(errstr, errstr_size, "showing pattern at %zu: %s", (size_t)at,
-                                 (char *)msg);
-                return NULL;
-        }
-        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-        return re;
-}
-
 recall_assist_t *recall_assist_new(char *errstr, size_t errstr_size)
 {
         recall_assist_t *as = calloc(1, sizeof(*as));
@@ -91,8 +73,10 @@ recall_assist_t *recall_assist_new(char *errstr, size_t errstr_size)
                 recall_error_set(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        if (!(as->showing = compile(showing, 0, errstr, errstr_size)) ||
-            !(as->negated = compile(negated, PCRE2_DOLLAR_ENDONLY, errstr, errstr_size)))
+        if (!(as->showing = recall_pattern_compile(showing, 0, "showing", errstr,
+                                                   errstr_size)) ||
+            !(as->negated = recall_pattern_compile(negated, PCRE2_DOLLAR_ENDONLY, "showing",
+                                                   errstr, errstr_size)))
                 goto fail;
         if (!(as->md = pcre2_match_data_create(2, NULL))) {
                 recall_error_set(errstr, errstr_size, "out of memory");

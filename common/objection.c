@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern_int.h"
 #include "recall/error.h"
 #include "recall/objection.h"
 
@@ -442,26 +443,6 @@ const char *const *recall_objection_talking_points(recall_objection_kind_t kind,
         return points[kind];
 }
 
-static pcre2_code *compile(const char *pattern, uint32_t opts, char *errstr, size_t errstr_size)
-{
-        PCRE2_UCHAR msg[256];
-        PCRE2_SIZE at;
-        pcre2_code *re;
-        int err;
-
-        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                           opts | PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &err, &at, NULL);
-        if (!re) {
-                pcre2_get_error_message(err, msg, sizeof(msg));
-                recall_error_set(errstr, errstr_size, "objection pattern at %zu: %s", (size_t)at,
-                                 (char *)msg);
-                return NULL;
-        }
-        /* without JIT (not supported here) the interpreter runs it */
-        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-        return re;
-}
-
 recall_objection_detector_t *recall_objection_detector_new(char *errstr, size_t errstr_size)
 {
         recall_objection_detector_t *od = calloc(1, sizeof(*od));
@@ -471,10 +452,13 @@ recall_objection_detector_t *recall_objection_detector_new(char *errstr, size_t 
                 return NULL;
         }
         for (int i = 0; i < RECALL_OBJECTION_COUNT; i++)
-                if (!(od->re[i] = compile(patterns[i], 0, errstr, errstr_size)))
+                if (!(od->re[i] = recall_pattern_compile(patterns[i], 0, "objection", errstr,
+                                                         errstr_size)))
                         goto fail;
-        if (!(od->before = compile(neg_before, PCRE2_DOLLAR_ENDONLY, errstr, errstr_size)) ||
-            !(od->after = compile(neg_after, PCRE2_ANCHORED, errstr, errstr_size)))
+        if (!(od->before = recall_pattern_compile(neg_before, PCRE2_DOLLAR_ENDONLY, "objection",
+                                                  errstr, errstr_size)) ||
+            !(od->after = recall_pattern_compile(neg_after, PCRE2_ANCHORED, "objection", errstr,
+                                                 errstr_size)))
                 goto fail;
         if (!(od->md = pcre2_match_data_create(4, NULL))) {
                 recall_error_set(errstr, errstr_size, "out of memory");
