@@ -30,6 +30,7 @@ SHARE=${SOAK_SHARE:-50}
 TENANTS=${TENANTS:-1}
 set -- # lib.sh takes no arguments
 . "$top/tests/integration/lib.sh"
+. "$top/tests/bench/stack_cpu.sh"
 PACE="$RECALL_BIN/pace"
 start_stack --only memory,respond ${SOAK_WORKERS:+--workers "$SOAK_WORKERS"}
 
@@ -49,19 +50,11 @@ n=$((rate * SOAK_SECONDS))
 echo "saturation: $out"
 echo "soak: $rate messages/s ($SHARE % of $sat) for $SOAK_SECONDS s: $n messages"
 
-# rss: "kind kB" per process of the stack (descendants of `recall up`)
+# rss: "kind kB" per process kind of the stack
 rss() {
-        ps -e -o pid=,ppid=,comm= | awk -v root="$T_UP_PID" '
-                {parent[$1] = $2; comm[$1] = $3}
-                END {
-                        for (p in parent) {
-                                q = p
-                                while (q in parent && q != root && q > 1) q = parent[q]
-                                if (q == root) print p, comm[p]
-                        }
-                }' | while read -r pid comm; do
+        stack_pids | while read -r pid; do
                 kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
-                [ -n "$kb" ] && echo "$comm $kb"
+                [ -n "$kb" ] && echo "$(cat "/proc/$pid/comm" 2>/dev/null) $kb"
         done | awk '{k = $1; sub(/^recall-/, "", k); t[k] += $2} END {for (k in t) print k, t[k]}' | sort
 }
 # lag: "lag_memory=N lag_respond=N", the running workers' groups (the

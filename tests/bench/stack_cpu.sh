@@ -1,14 +1,16 @@
 # stack_cpu.sh: CPU time of the processes of the stack that lib.sh started
-# (every descendant of `recall up`), by kind. Sourced by pipeline.sh and
-# scaling.sh after tests/integration/lib.sh.
+# (every descendant of `recall up`), by kind. Sourced by pipeline.sh,
+# scaling.sh and soak.sh after tests/integration/lib.sh.
 #
+#   stack_pids                   the stack's pids, one per line
 #   cpu_snapshot NAME            user+sys ticks per kind into $T_TMP/cpu.NAME
 #   cpu_report A B MESSAGES      per kind: CPU seconds between the snapshots
 #                                and microseconds per message; and the
 #                                machine's busy share (/proc/stat) over them
-cpu_snapshot() {
-        local pids
-        pids=$(ps -e -o pid=,ppid= | awk -v root="$T_UP_PID" '
+# stack_pids: the pid of every process of the stack (descendants of
+# `recall up`), one per line
+stack_pids() {
+        ps -e -o pid=,ppid= | awk -v root="$T_UP_PID" '
                 {parent[$1] = $2}
                 END {
                         for (p in parent) {
@@ -16,7 +18,12 @@ cpu_snapshot() {
                                 while (q in parent && q != root && q > 1) q = parent[q]
                                 if (q == root) print p
                         }
-                }')
+                }'
+}
+
+cpu_snapshot() {
+        local pids
+        pids=$(stack_pids)
         {
                 for p in $pids; do
                         # comm may hold spaces: fields after the last ')'
