@@ -663,8 +663,8 @@ static int deliver(respond_t *r, request_t *rq, const reply_t *rep)
         }
         if (!r->hold_at && contact_held(r, rq))
                 return hold(r, rq, rep, BUSY_RETRY_MS); /* after its contact's earlier reply */
-        if ((rc = recall_store_begin(r->store)))
-                return rc;
+        if ((rc = recall_store_begin(r->store))) /* e.g. PostgreSQL restarting */
+                return recall_error_retriable(rc) ? hold(r, rq, rep, STORE_RETRY_MS) : rc;
         if ((rc = recall_store_set_tenant(r->store, rq->tenant_id)) ||
             (rc = recall_store_lock_timeout(r->store, BUSY_LOCK_MS)) ||
             (rc = recall_store_reply_insert(r->store, &rec, &count)) ||
